@@ -1,0 +1,107 @@
+"""Prefect flow `refresh`: ingest -> validate -> build -> validate marts -> publish.
+
+Orchestration only: every task calls one stage of `metiers.pipeline`. Tasks exchange paths,
+hashes and validation summaries, never DataFrames.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from metiers.config import Settings, prepare_environment
+
+prepare_environment()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+
+from metiers import pipeline  # noqa: E402
+from metiers.build import build_marts, remove_stale_builds  # noqa: E402
+from metiers.errors import DataRejected  # noqa: E402
+from metiers.publish import Publication, publish, refresh_lock  # noqa: E402
+from metiers.sources import StagedFile  # noqa: E402
+from metiers.validate import ValidationOutcome  # noqa: E402
+
+
+@task(name="ingest", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def ingest_task(source: str, raw_path: Path, settings: Settings) -> StagedFile:
+    return pipeline.stage_one((source, raw_path), settings)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_task(staged: StagedFile, settings: Settings) -> ValidationOutcome:
+    return pipeline.validate_one(staged, settings)
+
+
+@task(name="build", cache_policy=NO_CACHE)
+def build_task(
+    staged: list[StagedFile], outcomes: list[ValidationOutcome], settings: Settings, run_id: str
+) -> Path:
+    return build_marts(staged, outcomes, settings, run_id)
+
+
+@task(name="validate-marts", cache_policy=NO_CACHE)
+def validate_marts_task(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
+    return pipeline.check_marts(build_path, settings)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(
+    build_path: Path,
+    staged: list[StagedFile],
+    mart_outcomes: list[ValidationOutcome],
+    settings: Settings,
+) -> Publication:
+    return publish(build_path, staged, mart_outcomes, settings)
+
+
+def _gather(futures: list, stage: str) -> list:
+    """Results of all futures; every rejection is reported together."""
+    results, problems = [], []
+    for future in futures:
+        outcome = future.result(raise_on_failure=False)
+        if isinstance(outcome, DataRejected):
+            problems += outcome.problems
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        else:
+            results.append(outcome)
+    if problems:
+        raise DataRejected(problems, stage=stage)
+    return results
+
+
+@flow(name="refresh", log_prints=True)
+def refresh(
+    raw_dir: str | None = None,
+    marts_dir: str | None = None,
+    staging_dir: str | None = None,
+    min_records: int | None = None,
+) -> Publication:
+    """Refresh the published mart from the raw folder; publish only what validates."""
+    defaults = Settings()
+    settings = Settings(
+        raw_dir=Path(raw_dir) if raw_dir else defaults.raw_dir,
+        marts_dir=Path(marts_dir) if marts_dir else defaults.marts_dir,
+        staging_dir=Path(staging_dir) if staging_dir else None,
+        min_records=min_records or defaults.min_records,
+    )
+    logger = get_run_logger()
+    with refresh_lock(settings.marts_dir):
+        remove_stale_builds(settings.marts_dir)
+        files = pipeline.raw_files(settings)
+        logger.info("ingesting %d raw files from %s", len(files), settings.raw_dir)
+        staged = _gather(
+            [ingest_task.submit(source, path, settings) for source, path in files], "ingest"
+        )
+        outcomes = _gather([validate_task.submit(item, settings) for item in staged], "validation")
+        pipeline.require_valid(outcomes, stage="validation")
+        build_path = build_task(staged, outcomes, settings, pipeline.new_run_id())
+        mart_outcomes = validate_marts_task(build_path, settings)
+        publication = publish_task(build_path, staged, mart_outcomes, settings)
+        logger.info("published version %s to %s", publication.version, publication.path)
+        return publication
+
+
+if __name__ == "__main__":
+    refresh()

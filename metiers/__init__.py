@@ -1,0 +1,3 @@
+"""Métiers en chiffres: labour-market figures per occupation, from raw files to a published mart."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,244 @@
+"""The card of a métier: display strings per language from the published figures.
+
+Works on plain rows (dicts) and polars frames; it knows nothing of DuckDB or of ingestion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from metiers import display
+from metiers.display import LANGUAGES
+
+SOURCE_NAMES = {
+    "register": {
+        "fr": "registre de l'emploi",
+        "nl": "werkgelegenheidsregister",
+        "en": "employment register",
+    },
+    "insertion": {
+        "fr": "suivi des sortants de formation",
+        "nl": "opvolging van schoolverlaters",
+        "en": "training leavers follow-up",
+    },
+    "facts": {"fr": "source éditoriale", "nl": "redactionele bron", "en": "editorial source"},
+    "metiers": {
+        "fr": "catalogue des métiers",
+        "nl": "beroepencatalogus",
+        "en": "occupation catalogue",
+    },
+}
+
+# Card line -> (figure in metier_figures whose lineage it cites, unit of its value).
+CARD_FIGURES = {
+    "training": ("training", "years"),
+    "headcount": ("headcount", "persons"),
+    "growth": ("growth_rate", "fraction_per_year"),
+    "insertion": ("insertion_rate", "fraction"),
+    "average_age": ("average_age", "years"),
+    "share_women": ("share_women", "fraction"),
+    "share_self_employed": ("share_self_employed", "fraction"),
+    "salary_entry": ("salary_entry", "eur_per_month"),
+    "salary_senior": ("salary_senior", "eur_per_month"),
+    "freelance_rate": ("freelance_rate", None),
+}
+BOX_LINES = ("training", "headcount", "growth", "insertion", "average_age", "share_women")
+TOP_REGIONS = 5
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value == value  # NaN-safe
+
+
+def card_strings(figures: dict, regions: list[str], lang: str) -> dict[str, str | None]:
+    """Display strings of one métier in one language; None where the figure is not published."""
+
+    def when(*values: Any) -> bool:
+        return all(_present(value) for value in values)
+
+    title = figures.get(f"title_{lang}") or figures.get("title_fr") or figures["slug"]
+    year = figures.get("reference_year")
+    strings: dict[str, str | None] = {
+        "title": title,
+        "box_title": display.label("box_title", lang, year=year if year is not None else "—"),
+        "training": display.training(
+            figures.get("training_years_min"),
+            figures.get("training_years_max"),
+            bool(figures.get("training_plus_experience")),
+            lang,
+        )
+        or None,
+        "headcount": display.headcount(figures["headcount"], lang)
+        if when(figures.get("headcount"))
+        else None,
+        "growth": display.growth(figures["growth_rate"], lang)
+        if when(figures.get("growth_rate"))
+        else None,
+        "insertion": display.insertion(
+            figures["insertion_rate"], figures.get("insertion_main_channel"), lang
+        )
+        if when(figures.get("insertion_rate"))
+        else None,
+        "average_age": display.age(figures["average_age"], lang)
+        if when(figures.get("average_age"))
+        else None,
+        "share_women": display.percent(figures["share_women"], lang)
+        if when(figures.get("share_women"))
+        else None,
+        "share_self_employed": display.percent(figures["share_self_employed"], lang)
+        if when(figures.get("share_self_employed"))
+        else None,
+        "salary_entry": display.money(figures["salary_entry"], lang)
+        if when(figures.get("salary_entry"))
+        else None,
+        "salary_senior": display.salary_range(
+            figures["salary_senior_median"], figures["salary_senior_p90"], lang
+        )
+        if when(figures.get("salary_senior_median"), figures.get("salary_senior_p90"))
+        else None,
+        "salary_senior_max": display.salary_max(figures["salary_senior_p90"], lang)
+        if when(figures.get("salary_senior_p90"))
+        else None,
+        "freelance_rate": display.freelance_rate(
+            figures.get("freelance_rate_min"),
+            figures.get("freelance_rate_max"),
+            figures.get("freelance_rate_unit"),
+            lang,
+        )
+        if when(figures.get("freelance_rate_min")) or when(figures.get("freelance_rate_max"))
+        else None,
+        "regions": ", ".join(display.region_name(code, lang) for code in regions) or None,
+    }
+    strings["footnotes"] = "\n".join(footnotes(figures, lang))
+    return strings
+
+
+def footnotes(figures: dict, lang: str, citations: dict[str, str] | None = None) -> list[str]:
+    """One line per card figure: label, source, period, files."""
+    lines = []
+    for line, (figure, _unit) in CARD_FIGURES.items():
+        source = figures.get(f"{figure}_source")
+        if not source:
+            continue
+        name = (citations or {}).get(figure) or SOURCE_NAMES.get(source, {}).get(lang, source)
+        period = figures.get(f"{figure}_period")
+        files = figures.get(f"{figure}_source_files")
+        label_key = "salary_senior" if line == "salary_senior" else line
+        text = f"{display.label(label_key, lang)}: {name}"
+        if period:
+            text += f", {period}"
+        if files:
+            text += f" ({files})"
+        lines.append(text)
+    return lines
+
+
+def leading_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[str]:
+    """Published regional cells of the reference year, largest headcount first."""
+    if year is None or regions.is_empty():
+        return []
+    rows = (
+        regions.filter(
+            (pl.col("slug") == slug) & (pl.col("year") == year) & pl.col("headcount").is_not_null()
+        )
+        .sort(["headcount", "region"], descending=[True, False])
+        .head(TOP_REGIONS)
+    )
+    return rows["region"].to_list()
+
+
+def build_cards(figures: pl.DataFrame, regions: pl.DataFrame) -> pl.DataFrame:
+    """Rows of metier_cards: every métier in every language."""
+    records = []
+    for row in figures.iter_rows(named=True):
+        top = leading_regions(regions, row["slug"], row["reference_year"])
+        for lang in LANGUAGES:
+            strings = card_strings(row, top, lang)
+            records.append(
+                {"slug": row["slug"], "lang": lang, "reference_year": row["reference_year"]}
+                | strings
+            )
+    return pl.DataFrame(records)
+
+
+def figure_entries(figures: dict, card: dict, lang: str) -> list[dict]:
+    """Each card figure with value, display string, unit, period, source and suppression."""
+    entries = []
+    values = {
+        "training": {
+            "min": figures.get("training_years_min"),
+            "max": figures.get("training_years_max"),
+            "plus_experience": figures.get("training_plus_experience"),
+        },
+        "headcount": figures.get("headcount"),
+        "growth": figures.get("growth_rate"),
+        "insertion": figures.get("insertion_rate"),
+        "average_age": figures.get("average_age"),
+        "share_women": figures.get("share_women"),
+        "share_self_employed": figures.get("share_self_employed"),
+        "salary_entry": figures.get("salary_entry"),
+        "salary_senior": {
+            "median": figures.get("salary_senior_median"),
+            "p90": figures.get("salary_senior_p90"),
+        },
+        "freelance_rate": {
+            "min": figures.get("freelance_rate_min"),
+            "max": figures.get("freelance_rate_max"),
+        },
+    }
+    for line, (figure, unit) in CARD_FIGURES.items():
+        if line == "freelance_rate":
+            unit = figures.get("freelance_rate_unit")
+        entry = {
+            "indicator": figure,
+            "label": display.label(line, lang),
+            "value": values[line],
+            "display": card.get(line),
+            "unit": unit,
+            "period": figures.get(f"{figure}_period"),
+            "source": figures.get(f"{figure}_source"),
+            "source_files": figures.get(f"{figure}_source_files"),
+            "n_records": figures.get(f"{figure}_n_records"),
+            "suppressed": figures.get(f"{figure}_suppressed"),
+        }
+        if line == "insertion":
+            entry["main_channel"] = figures.get("insertion_main_channel")
+        if line == "salary_senior":
+            entry["display_max"] = card.get("salary_senior_max")
+        entries.append(entry)
+    return entries
+
+
+def render_text(figures: dict, card: dict, lang: str) -> str:
+    """The card drawn as on the site: the figures box, then the salary lines and sources."""
+
+    def shown(line: str) -> str:
+        value = card.get(line)
+        if value:
+            return value
+        reason = figures.get(f"{CARD_FIGURES[line][0]}_suppressed")
+        withheld = display.label("not_published", lang)
+        return f"— ({withheld}: {reason})" if reason else f"— ({withheld})"
+
+    out = [card["title"], "", f"📊 {card['box_title']}", ""]
+    out += [f"{shown(line)} {display.label(line, lang)}" for line in BOX_LINES]
+    out += ["", f"💰 {display.label('salary', lang)}"]
+    entry = shown("salary_entry")
+    if card.get("salary_entry"):
+        entry += f" {display.label('gross_month', lang)}"
+    out.append(f"{display.label('salary_entry', lang)}: {entry}")
+    senior = shown("salary_senior")
+    if card.get("salary_senior_max"):
+        senior += f" ({card['salary_senior_max']})"
+    out.append(f"{display.label('salary_senior', lang)}: {senior}")
+    if card.get("freelance_rate"):
+        out.append(f"{display.label('freelance_rate', lang)}: {card['freelance_rate']}")
+    out.append(f"{display.label('share_self_employed', lang)}: {shown('share_self_employed')}")
+    if card.get("regions"):
+        out += ["", f"📍 {display.label('regions', lang)}: {card['regions']}"]
+    if card.get("footnotes"):
+        out += ["", f"{display.label('sources', lang)}:"]
+        out += [f"  {line}" for line in card["footnotes"].splitlines()]
+    return "\n".join(out)

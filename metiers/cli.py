@@ -1,0 +1,175 @@
+"""The `metiers` command: parses, calls the library, prints. Exit codes: 0 published or done,
+1 data rejected, 2 usage error, 3 internal error."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from metiers.config import (
+    DEFAULT_MARTS_DIR,
+    DEFAULT_MIN_RECORDS,
+    DEFAULT_RAW_DIR,
+    prepare_environment,
+)
+from metiers.errors import EXIT_INTERNAL, MetiersError
+
+app = typer.Typer(
+    help="Métiers en chiffres: labour-market figures per occupation, from raw files to a "
+    "published DuckDB mart and the 'Le métier en chiffres' card.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class Lang(StrEnum):
+    fr = "fr"
+    nl = "nl"
+    en = "en"
+
+
+class CardFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+MartsDir = Annotated[
+    Path,
+    typer.Option("--marts-dir", help="Folder of the published metiers.duckdb.", file_okay=False),
+]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of titles and strings.")]
+
+
+def _fail(error: BaseException) -> typer.Exit:
+    if isinstance(error, MetiersError):
+        typer.echo(f"error: {error}", err=True)
+        return typer.Exit(error.exit_code)
+    typer.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+    return typer.Exit(EXIT_INTERNAL)
+
+
+@app.command()
+def refresh(
+    raw_dir: Annotated[
+        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
+    ] = DEFAULT_RAW_DIR,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+    staging_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--staging-dir", help="Typed staging Parquet [default: MARTS_DIR/../staging]."
+        ),
+    ] = None,
+    min_records: Annotated[
+        int,
+        typer.Option("--min-records", min=1, help="Disclosure threshold: records a figure needs."),
+    ] = DEFAULT_MIN_RECORDS,
+    prefect: Annotated[
+        bool,
+        typer.Option(
+            "--prefect/--no-prefect",
+            help="Run as the Prefect flow `refresh` (embedded server) or as plain calls.",
+        ),
+    ] = True,
+) -> None:
+    """Ingest, validate, build and publish the marts; the published file changes only when
+    everything validates."""
+    prepare_environment()
+    try:
+        if prefect:
+            from flows.refresh import refresh as refresh_flow
+
+            publication = refresh_flow(
+                raw_dir=str(raw_dir),
+                marts_dir=str(marts_dir),
+                staging_dir=str(staging_dir) if staging_dir else None,
+                min_records=min_records,
+            )
+        else:
+            from metiers.config import Settings
+            from metiers.pipeline import run_refresh
+
+            publication = run_refresh(
+                Settings(
+                    raw_dir=raw_dir,
+                    marts_dir=marts_dir,
+                    staging_dir=staging_dir,
+                    min_records=min_records,
+                )
+            )
+    except Exception as error:
+        raise _fail(error) from None
+    typer.echo(
+        f"published {publication.path} (version {publication.version}, "
+        f"reference year {publication.reference_year})"
+    )
+
+
+@app.command()
+def figures(
+    slug: Annotated[str, typer.Argument(help="Slug of the métier, see `metiers list`.")],
+    lang: LangOption = Lang.fr,
+    output: Annotated[
+        CardFormat, typer.Option("--format", help="text draws the card; json gives every figure.")
+    ] = CardFormat.text,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Show the card of one métier from the published mart."""
+    from metiers import cards, mart
+
+    try:
+        with mart.connect_published(marts_dir) as connection:
+            figures_row, card = mart.metier(connection, slug, lang.value)
+            publication = mart.publication(connection)
+    except Exception as error:
+        raise _fail(error) from None
+    if output is CardFormat.json:
+        document = {
+            "slug": slug,
+            "lang": lang.value,
+            "title": card["title"],
+            "reference_year": figures_row["reference_year"],
+            "publication": {
+                "version": publication.get("version"),
+                "published_at": str(publication.get("published_at")),
+            },
+            "figures": cards.figure_entries(figures_row, card, lang.value),
+            "regions": card.get("regions"),
+        }
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+    else:
+        typer.echo(cards.render_text(figures_row, card, lang.value))
+
+
+@app.command("list")
+def list_command(
+    lang: LangOption = Lang.fr,
+    output: Annotated[CardFormat, typer.Option("--format", help="text or json.")] = CardFormat.text,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """List the métiers of the published mart."""
+    from metiers import display, mart
+
+    try:
+        with mart.connect_published(marts_dir) as connection:
+            rows = mart.list_metiers(connection, lang.value)
+    except Exception as error:
+        raise _fail(error) from None
+    if output is CardFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    width = max((len(row["slug"]) for row in rows), default=4)
+    for row in rows:
+        count = (
+            display.headcount(row["headcount"], lang.value) if row["headcount"] is not None else "—"
+        )
+        typer.echo(f"{row['slug']:<{width}}  {row['esco_code']:<10} {count:>8}  {row['title']}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,57 @@
+"""Where things live and the few numbers the methodology lets an operator change."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = PROJECT_ROOT / "sql"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
+DEFAULT_MARTS_DIR = PROJECT_ROOT / "data" / "marts"
+PUBLISHED_NAME = "metiers.duckdb"
+DEFAULT_MIN_RECORDS = 10
+# Oldest storage format that still holds everything we write: DuckDB 1.x clients open the file.
+STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Folders and thresholds of one refresh; everything else is derived from them."""
+
+    raw_dir: Path = DEFAULT_RAW_DIR
+    marts_dir: Path = DEFAULT_MARTS_DIR
+    staging_dir: Path | None = None
+    min_records: int = DEFAULT_MIN_RECORDS
+    validation_batch_rows: int = 1_000_000
+    history_keep: int = 5
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "raw_dir", Path(self.raw_dir).resolve())
+        object.__setattr__(self, "marts_dir", Path(self.marts_dir).resolve())
+        staging = self.staging_dir or self.marts_dir.parent / "staging"
+        object.__setattr__(self, "staging_dir", Path(staging).resolve())
+        if self.min_records < 1:
+            raise ValueError("min_records must be at least 1")
+
+    @property
+    def published_path(self) -> Path:
+        return self.marts_dir / PUBLISHED_NAME
+
+    @property
+    def history_dir(self) -> Path:
+        return self.marts_dir / "history"
+
+
+def published_path(marts_dir: Path | None = None) -> Path:
+    return Path(marts_dir or DEFAULT_MARTS_DIR).resolve() / PUBLISHED_NAME
+
+
+def prepare_environment(project_root: Path = PROJECT_ROOT) -> None:
+    """Keep Prefect's and GX's state inside the project and switch off their telemetry."""
+    os.environ.setdefault("PREFECT_HOME", str(project_root / ".prefect"))
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

@@ -1,0 +1,231 @@
+"""Display strings of the card, per language. One rounding rule per indicator, written once.
+
+Rounding is half away from zero (2.85 -> 2.9), as readers expect, not Python's banker's rounding.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+LANGUAGES = ("fr", "nl", "en")
+
+REGION_NAMES = {
+    "BE10": {
+        "fr": "Bruxelles-Capitale",
+        "nl": "Brussels Hoofdstedelijk Gewest",
+        "en": "Brussels-Capital",
+    },
+    "BE21": {"fr": "Anvers", "nl": "Antwerpen", "en": "Antwerp"},
+    "BE22": {"fr": "Limbourg", "nl": "Limburg", "en": "Limburg"},
+    "BE23": {"fr": "Flandre-Orientale", "nl": "Oost-Vlaanderen", "en": "East Flanders"},
+    "BE24": {"fr": "Brabant flamand", "nl": "Vlaams-Brabant", "en": "Flemish Brabant"},
+    "BE25": {"fr": "Flandre-Occidentale", "nl": "West-Vlaanderen", "en": "West Flanders"},
+    "BE31": {"fr": "Brabant wallon", "nl": "Waals-Brabant", "en": "Walloon Brabant"},
+    "BE32": {"fr": "Hainaut", "nl": "Henegouwen", "en": "Hainaut"},
+    "BE33": {"fr": "Liège", "nl": "Luik", "en": "Liège"},
+    "BE34": {"fr": "Luxembourg", "nl": "Luxemburg", "en": "Luxembourg"},
+    "BE35": {"fr": "Namur", "nl": "Namen", "en": "Namur"},
+}
+
+CHANNELS = {
+    "network": {"fr": "le réseau", "nl": "het netwerk", "en": "networking"},
+    "internship": {"fr": "un stage", "nl": "een stage", "en": "an internship"},
+    "job_board": {"fr": "les offres d'emploi", "nl": "vacatures", "en": "job ads"},
+    "public_employment_service": {
+        "fr": "le service public de l'emploi",
+        "nl": "de openbare arbeidsbemiddeling",
+        "en": "the public employment service",
+    },
+    "temp_agency": {"fr": "l'intérim", "nl": "uitzendwerk", "en": "temp agencies"},
+    "spontaneous_application": {
+        "fr": "une candidature spontanée",
+        "nl": "een spontane sollicitatie",
+        "en": "unsolicited applications",
+    },
+}
+
+LABELS = {
+    "fr": {
+        "box_title": "Le métier en chiffres (Belgique {year})",
+        "training": "Durée de formation",
+        "headcount": "Professionnels actifs",
+        "growth": "Croissance annuelle",
+        "insertion": "Taux d'insertion",
+        "average_age": "Âge moyen",
+        "share_women": "Proportion de femmes",
+        "share_self_employed": "Indépendants",
+        "salary": "Salaire",
+        "salary_entry": "Débutant",
+        "salary_senior": "Expérimenté",
+        "freelance_rate": "Freelance",
+        "regions": "Zones d'emploi",
+        "sources": "Sources",
+        "not_published": "non publié",
+        "gross_month": "brut/mois",
+    },
+    "nl": {
+        "box_title": "Het beroep in cijfers (België {year})",
+        "training": "Opleidingsduur",
+        "headcount": "Actieve professionals",
+        "growth": "Jaarlijkse groei",
+        "insertion": "Inschakelingsgraad",
+        "average_age": "Gemiddelde leeftijd",
+        "share_women": "Aandeel vrouwen",
+        "share_self_employed": "Zelfstandigen",
+        "salary": "Loon",
+        "salary_entry": "Starter",
+        "salary_senior": "Ervaren",
+        "freelance_rate": "Freelance",
+        "regions": "Tewerkstellingsgebieden",
+        "sources": "Bronnen",
+        "not_published": "niet gepubliceerd",
+        "gross_month": "bruto/maand",
+    },
+    "en": {
+        "box_title": "The occupation in figures (Belgium {year})",
+        "training": "Training",
+        "headcount": "Active professionals",
+        "growth": "Annual growth",
+        "insertion": "Employment rate after training",
+        "average_age": "Average age",
+        "share_women": "Share of women",
+        "share_self_employed": "Self-employed",
+        "salary": "Salary",
+        "salary_entry": "Entry level",
+        "salary_senior": "Experienced",
+        "freelance_rate": "Freelance",
+        "regions": "Where they work",
+        "sources": "Sources",
+        "not_published": "not published",
+        "gross_month": "gross/month",
+    },
+}
+
+RATE_UNITS = {
+    "eur_per_week": {"fr": "semaine", "nl": "week", "en": "week"},
+    "eur_per_day": {"fr": "jour", "nl": "dag", "en": "day"},
+    "eur_per_hour": {"fr": "heure", "nl": "uur", "en": "hour"},
+}
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language '{lang}': use one of {', '.join(LANGUAGES)}")
+
+
+def round_half_up(value: float, step: float = 1) -> float:
+    """Round to a multiple of `step`, halves away from zero."""
+    quotient = Decimal(str(value)) / Decimal(str(step))
+    return float(quotient.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(str(step)))
+
+
+def round_significant(value: float, digits: int = 2) -> int:
+    """Keep `digits` significant figures: 196 -> 200, 1234 -> 1200, 7 -> 7."""
+    if value == 0:
+        return 0
+    magnitude = len(str(int(abs(round_half_up(value))))) - digits
+    step = 10 ** max(magnitude, 0)
+    return int(round_half_up(value, step))
+
+
+def group_thousands(number: int, lang: str) -> str:
+    """2800 -> '2.800' in French and Dutch (Belgian usage), '2,800' in English."""
+    _check_lang(lang)
+    text = f"{number:,}"
+    return text if lang == "en" else text.replace(",", ".")
+
+
+def money(amount: float, lang: str, step: int = 100) -> str:
+    """Euros rounded to `step`: fr '2.800€', nl '€ 2.800', en '€2,800'."""
+    number = group_thousands(int(round_half_up(amount, step)), lang)
+    if lang == "fr":
+        return f"{number}€"
+    if lang == "nl":
+        return f"€ {number}"
+    return f"€{number}"
+
+
+def headcount(value: float, lang: str) -> str:
+    """'~200': two significant figures, so a weighted count does not look exact."""
+    return "~" + group_thousands(round_significant(value, 2), lang)
+
+
+def percent(fraction: float, lang: str) -> str:
+    """'35%': whole percent."""
+    _check_lang(lang)
+    return f"{int(round_half_up(fraction * 100))}%"
+
+
+def growth(rate: float, lang: str) -> str:
+    """'+5%': whole percent, sign always shown (a flat rate is '+0%')."""
+    _check_lang(lang)
+    whole = int(round_half_up(rate * 100))
+    return f"{'+' if whole >= 0 else '-'}{abs(whole)}%"
+
+
+def age(years: float, lang: str) -> str:
+    unit = {"fr": "ans", "nl": "jaar", "en": "years"}[lang]
+    return f"{int(round_half_up(years))} {unit}"
+
+
+def insertion(rate: float, channel: str | None, lang: str) -> str:
+    """'70% (souvent via le réseau)': the main channel as a note."""
+    text = percent(rate, lang)
+    if channel in CHANNELS:
+        via = CHANNELS[channel][lang]
+        note = {"fr": f"souvent via {via}", "nl": f"vaak via {via}", "en": f"often through {via}"}
+        text += f" ({note[lang]})"
+    return text
+
+
+def salary_range(low: float, high: float, lang: str) -> str:
+    """'4.500€-5.000€'; a single amount when both round to the same hundred."""
+    low_text, high_text = money(low, lang), money(high, lang)
+    return low_text if low_text == high_text else f"{low_text}-{high_text}"
+
+
+def salary_max(amount: float, lang: str) -> str:
+    """'jusqu'à 5.000€+'."""
+    prefix = {"fr": "jusqu'à", "nl": "tot", "en": "up to"}[lang]
+    return f"{prefix} {money(amount, lang)}+"
+
+
+def freelance_rate(low: float | None, high: float | None, unit: str | None, lang: str) -> str:
+    """'entre 1.500€ et 2.500€/semaine'."""
+    _check_lang(lang)
+    per = RATE_UNITS.get(unit or "", {}).get(lang)
+    suffix = f"/{per}" if per else ""
+    if low is not None and high is not None and low != high:
+        words = {"fr": ("entre", "et"), "nl": ("tussen", "en"), "en": ("between", "and")}[lang]
+        return f"{words[0]} {money(low, lang)} {words[1]} {money(high, lang)}{suffix}"
+    amount = low if low is not None else high
+    return f"{money(amount, lang)}{suffix}"
+
+
+def training(years_min: int | None, years_max: int | None, plus_experience: bool, lang: str) -> str:
+    """'3-5 ans d'études + expérience'."""
+    _check_lang(lang)
+    if years_min is None and years_max is None:
+        span = ""
+    elif years_min is None or years_max is None or years_min == years_max:
+        span = str(years_min if years_min is not None else years_max)
+    else:
+        span = f"{years_min}-{years_max}"
+    words = {
+        "fr": ("ans d'études", "expérience"),
+        "nl": ("jaar studie", "ervaring"),
+        "en": ("years of study", "experience"),
+    }[lang]
+    text = f"{span} {words[0]}" if span else ""
+    if plus_experience:
+        text = f"{text} + {words[1]}" if text else words[1]
+    return text
+
+
+def region_name(code: str, lang: str) -> str:
+    return REGION_NAMES.get(code, {}).get(lang, code)
+
+
+def label(key: str, lang: str, **values: object) -> str:
+    _check_lang(lang)
+    return LABELS[lang][key].format(**values)

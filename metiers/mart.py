@@ -1,0 +1,55 @@
+"""Read-only access to the published file, for the CLI and every other consumer."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import duckdb
+
+from metiers.config import published_path
+from metiers.errors import UsageError
+
+
+def connect_published(marts_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the published file read-only; many readers may do so while a refresh runs."""
+    path = published_path(marts_dir)
+    if not path.exists():
+        raise UsageError(f"no published mart at {path}: run `metiers refresh` first")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def list_metiers(connection: duckdb.DuckDBPyConnection, lang: str = "fr") -> list[dict]:
+    return (
+        connection.sql(
+            f"""
+            SELECT slug, coalesce(title_{lang}, title_fr) AS title, esco_code, headcount
+            FROM metier_figures ORDER BY slug
+            """
+        )
+        .pl()
+        .to_dicts()
+    )
+
+
+def closest_slugs(connection: duckdb.DuckDBPyConnection, slug: str, count: int = 3) -> list[str]:
+    slugs = [row[0] for row in connection.sql("SELECT slug FROM metier_figures").fetchall()]
+    return difflib.get_close_matches(slug, slugs, n=count, cutoff=0.3)
+
+
+def metier(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> tuple[dict, dict]:
+    """Figures row and card row of one métier; an unknown slug names the closest ones."""
+    figures = connection.sql("SELECT * FROM metier_figures WHERE slug = ?", params=[slug]).pl()
+    if figures.is_empty():
+        suggestions = closest_slugs(connection, slug)
+        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        raise UsageError(f"unknown métier '{slug}'{hint} (see `metiers list`)")
+    card = connection.sql(
+        "SELECT * FROM metier_cards WHERE slug = ? AND lang = ?", params=[slug, lang]
+    ).pl()
+    return figures.to_dicts()[0], card.to_dicts()[0]
+
+
+def publication(connection: duckdb.DuckDBPyConnection) -> dict:
+    rows = connection.sql("SELECT * FROM meta_publication").pl().to_dicts()
+    return rows[0] if rows else {}

@@ -1,0 +1,160 @@
+"""The shape every adapter shares: read -> typed polars frame -> staging Parquet.
+
+Adapters only know how to open their format and hand over text or typed columns; casting to
+the declared schema, and reporting what cannot be cast, happens here once for all formats.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from metiers.errors import DataProblem, DataRejected
+from metiers.sources.registry import Column, SourceSpec
+
+# Position of each record in its raw file (CSV line, sheet row, Parquet row), kept in staging
+# so that a validation failure can point at the rows to fix.
+SOURCE_ROW = "source_row"
+TRUE_WORDS = {"true", "1", "yes", "y", "oui", "ja", "vrai", "waar"}
+FALSE_WORDS = {"false", "0", "no", "n", "non", "nee", "faux", "onwaar"}
+SAMPLE_SIZE = 5
+
+
+@dataclass
+class RawTable:
+    """A raw file opened lazily; `first_row` numbers records when the adapter did not."""
+
+    frame: pl.LazyFrame
+    first_row: int = 1
+    numbered: bool = False
+
+    def with_source_row(self) -> pl.LazyFrame:
+        if self.numbered:
+            return self.frame
+        return self.frame.with_row_index(SOURCE_ROW, offset=self.first_row)
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """What ingest hands to the next stages: paths and hashes, never data."""
+
+    source: str
+    raw_path: str
+    sha256: str
+    size_bytes: int
+    staging_path: str
+    rows: int
+
+
+def read_error(path: Path, rule: str) -> DataRejected:
+    return DataRejected([DataProblem(file=str(path), rule=rule)], stage="ingest")
+
+
+def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _cast_expression(column: Column, current: pl.DataType, strict: bool) -> pl.Expr:
+    expr = pl.col(column.name)
+    if current == column.dtype:
+        return expr
+    if isinstance(column.dtype, pl.Boolean) and current == pl.String:
+        lowered = expr.str.strip_chars().str.to_lowercase()
+        words = {word: True for word in TRUE_WORDS} | {word: False for word in FALSE_WORDS}
+        words[""] = None
+        if strict:
+            return lowered.replace_strict(words, return_dtype=pl.Boolean)
+        return lowered.replace_strict(words, default=None, return_dtype=pl.Boolean)
+    if current == pl.String:
+        expr = expr.str.strip_chars()
+        if column.dtype.is_numeric():
+            expr = pl.when(expr == "").then(None).otherwise(expr)
+    return expr.cast(column.dtype, strict=strict)
+
+
+def conform(raw: RawTable, spec: SourceSpec, path: Path, strict: bool = True) -> pl.LazyFrame:
+    """Cast the raw columns to the source's schema; extra columns are kept as they came.
+
+    With `strict`, a value the type cannot hold raises when the frame is collected; the
+    caller then runs `find_cast_failures` to say which values, so the happy path is one pass.
+    """
+    frame = raw.with_source_row()
+    present = frame.collect_schema()
+    normalised = {name: name.strip().lstrip("\ufeff") for name in present.names()}
+    frame = frame.rename({old: new for old, new in normalised.items() if old != new})
+    present = frame.collect_schema()
+    missing = [c.name for c in spec.columns if c.required and c.name not in present]
+    if missing:
+        found = [name for name in present.names() if name != SOURCE_ROW]
+        raise DataRejected(
+            [
+                DataProblem(file=str(path), column=name, rule="required column", sample=found)
+                for name in missing
+            ],
+            stage="ingest",
+        )
+    casts = []
+    for column in spec.columns:
+        if column.name in present:
+            casts.append(_cast_expression(column, present[column.name], strict).alias(column.name))
+        else:
+            casts.append(pl.lit(column.default, dtype=column.dtype).alias(column.name))
+    declared = {column.name for column in spec.columns}
+    extras = [pl.col(name) for name in present.names() if name not in declared]
+    return frame.select([*casts, *extras])
+
+
+def find_cast_failures(raw: RawTable, spec: SourceSpec, path: Path) -> list[DataProblem]:
+    """Values present in the raw file that the declared type cannot hold."""
+    frame = raw.with_source_row()
+    present = frame.collect_schema()
+    problems = []
+    for column in spec.columns:
+        if column.name not in present or present[column.name] == column.dtype:
+            continue
+        original = pl.col(column.name)
+        if present[column.name] == pl.String:
+            original = original.str.strip_chars()
+            original = pl.when(original == "").then(None).otherwise(original)
+        failed = (
+            original.is_not_null()
+            & _cast_expression(column, present[column.name], strict=False).is_null()
+        )
+        bad = frame.filter(failed).select(SOURCE_ROW, column.name)
+        count = bad.select(pl.len()).collect().item()
+        if count:
+            sample = bad.head(SAMPLE_SIZE).collect()
+            problems.append(
+                DataProblem(
+                    file=str(path),
+                    column=column.name,
+                    rule=f"type {column.dtype}",
+                    sample=sample[column.name].to_list(),
+                    rows=sample[SOURCE_ROW].to_list(),
+                    count=count,
+                )
+            )
+    return problems
+
+
+def write_parquet_atomically(frame: pl.LazyFrame, out_path: Path) -> None:
+    """Stream the frame to a temporary file, then rename: no reader sees half a batch."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.partial")
+    try:
+        frame.sink_parquet(partial)
+        os.replace(partial, out_path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def parquet_rows(path: Path) -> int:
+    return pl.scan_parquet(path).select(pl.len()).collect().item()

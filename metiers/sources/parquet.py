@@ -1,0 +1,20 @@
+"""Parquet files: already typed, scanned lazily so large extracts stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from metiers.sources.base import RawTable, read_error
+
+SUFFIXES = (".parquet", ".pq")
+
+
+def read(path: Path) -> RawTable:
+    try:
+        frame = pl.scan_parquet(path)
+        frame.collect_schema()
+    except (pl.exceptions.ComputeError, OSError) as error:
+        raise read_error(path, f"unreadable as Parquet ({error})") from error
+    return RawTable(frame=frame, first_row=1)

@@ -1,0 +1,271 @@
+"""Great Expectations behind one small function, so a native engine can replace it later.
+
+GX Core 1.x has no polars or DuckDB engine, so frames are handed to it as pandas, in bounded
+batches. Batches are cut by a hash of the source's key columns: rows sharing a key always land
+in the same batch, so uniqueness checks stay exact however large the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from metiers.config import EXPECTATIONS_DIR
+from metiers.errors import DataProblem
+from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW
+
+RULE_NAMES = {
+    "expect_column_to_exist": "column exists",
+    "expect_column_values_to_not_be_null": "not null",
+    "expect_column_values_to_be_null": "must be empty",
+    "expect_column_values_to_be_in_set": "allowed values",
+    "expect_column_values_to_be_between": "range",
+    "expect_column_values_to_match_regex": "format",
+    "expect_column_values_to_not_match_regex": "forbidden pattern",
+    "expect_column_values_to_be_unique": "unique",
+    "expect_compound_columns_to_be_unique": "unique key",
+    "expect_column_pair_values_a_to_be_greater_than_b": "column order",
+    "expect_table_row_count_to_be_between": "row count",
+}
+
+
+@dataclass
+class ExpectationResult:
+    """One expectation's outcome on one target, as recorded in meta_validation."""
+
+    target: str
+    suite: str
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int = 0
+    sample: list = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    kwargs: dict = field(default_factory=dict)
+
+    def rule(self) -> str:
+        name = RULE_NAMES.get(self.expectation, self.expectation)
+        shown = {
+            key: value
+            for key, value in self.kwargs.items()
+            if key not in {"column", "column_list", "column_A", "column_B", "condition_parser"}
+            and value is not None
+        }
+        details = ", ".join(f"{key}={value}" for key, value in shown.items())
+        return f"{name} [{self.expectation}{': ' + details if details else ''}]"
+
+    def as_problem(self) -> DataProblem:
+        return DataProblem(
+            file=self.target,
+            column=self.column,
+            rule=self.rule(),
+            sample=self.sample[:SAMPLE_SIZE],
+            rows=self.rows[:SAMPLE_SIZE],
+            count=self.unexpected_count,
+        )
+
+
+@dataclass
+class ValidationOutcome:
+    target: str
+    suite: str
+    results: list[ExpectationResult]
+    batches: int = 1
+
+    @property
+    def success(self) -> bool:
+        return all(result.success for result in self.results)
+
+    @property
+    def problems(self) -> list[DataProblem]:
+        return [result.as_problem() for result in self.results if not result.success]
+
+
+def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
+    path = directory / f"{name}.json"
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+# GX contexts are not made for concurrent use; Prefect may run validation tasks in threads.
+_GX_LOCK = threading.Lock()
+
+
+@cache
+def _gx_batch_definition() -> Any:
+    """An ephemeral GX context with one pandas asset, built once per process (GX is slow)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("frames")
+    asset = source.add_dataframe_asset("frame")
+    return asset.add_batch_definition_whole_dataframe("whole")
+
+
+def run_suite(frame: Any, suite: dict, parameters: dict, target: str) -> list[ExpectationResult]:
+    """Validate one pandas frame with a suite; the frame's index is reported as row numbers."""
+    with _GX_LOCK:
+        import great_expectations as gx
+
+        batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame})
+        expectation_suite = gx.ExpectationSuite(
+            name=suite["name"], expectations=[dict(item) for item in suite["expectations"]]
+        )
+        outcome = batch.validate(
+            expectation_suite,
+            expectation_parameters=parameters,
+            result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_SIZE},
+        )
+    results = []
+    for item in outcome.results:
+        config = item.expectation_config
+        kwargs = {key: value for key, value in config.kwargs.items() if key != "batch_id"}
+        detail = item.result or {}
+        exception = item.exception_info or {}
+        sample = list(detail.get("partial_unexpected_list") or [])
+        if exception.get("raised_exception"):
+            sample = [exception.get("exception_message")]
+        column = kwargs.get("column") or ",".join(
+            kwargs.get("column_list")
+            or [kwargs.get("column_A") or "", kwargs.get("column_B") or ""]
+        ).strip(",")
+        results.append(
+            ExpectationResult(
+                target=target,
+                suite=suite["name"],
+                expectation=config.type,
+                column=column or None,
+                success=bool(item.success),
+                unexpected_count=int(detail.get("unexpected_count") or 0),
+                sample=sample,
+                rows=[int(row) for row in (detail.get("unexpected_index_list") or [])[:50]],
+                kwargs=_resolved(kwargs, parameters),
+            )
+        )
+    return results
+
+
+def _resolved(kwargs: dict, parameters: dict) -> dict:
+    def resolve(value: Any) -> Any:
+        if isinstance(value, dict) and "$PARAMETER" in value:
+            return parameters.get(value["$PARAMETER"])
+        return value
+
+    return {key: resolve(value) for key, value in kwargs.items()}
+
+
+def _merge(batches: list[list[ExpectationResult]]) -> list[ExpectationResult]:
+    """Fold per-batch results into one per expectation: counts add up, samples are capped."""
+    merged: list[ExpectationResult] = []
+    for position, first in enumerate(batches[0]):
+        same = [batch[position] for batch in batches]
+        merged.append(
+            ExpectationResult(
+                target=first.target,
+                suite=first.suite,
+                expectation=first.expectation,
+                column=first.column,
+                success=all(result.success for result in same),
+                unexpected_count=sum(result.unexpected_count for result in same),
+                sample=[value for result in same for value in result.sample][:SAMPLE_SIZE],
+                rows=sorted(row for result in same for row in result.rows)[:50],
+                kwargs=first.kwargs,
+            )
+        )
+    return merged
+
+
+def validate_parquet(
+    path: Path,
+    suite_name: str,
+    parameters: dict,
+    target: str,
+    key: tuple[str, ...] = (),
+    batch_rows: int = 1_000_000,
+) -> ValidationOutcome:
+    """Validate a staging Parquet file in batches of at most about `batch_rows` rows."""
+    suite = load_suite(suite_name)
+    scan = pl.scan_parquet(path)
+    rows = scan.select(pl.len()).collect().item()
+    batch_count = max(1, math.ceil(rows / batch_rows))
+    per_batch = []
+    for batch_number in range(batch_count):
+        part = scan
+        if batch_count > 1:
+            hashed = pl.struct(list(key) or [SOURCE_ROW]).hash(seed=0)
+            part = scan.filter(hashed % batch_count == batch_number)
+        frame = part.collect().to_pandas()
+        if SOURCE_ROW in frame.columns:
+            frame = frame.set_index(SOURCE_ROW, drop=True)
+        per_batch.append(run_suite(frame, suite, parameters, target))
+    return ValidationOutcome(
+        target=target, suite=suite_name, results=_merge(per_batch), batches=batch_count
+    )
+
+
+def validate_table(frame: Any, suite_name: str, parameters: dict, target: str) -> ValidationOutcome:
+    """Validate a small table (a built mart) in one batch."""
+    suite = load_suite(suite_name)
+    return ValidationOutcome(
+        target=target, suite=suite_name, results=run_suite(frame, suite, parameters, target)
+    )
+
+
+def source_parameters() -> dict:
+    """Values the source suites leave open: today's year bounds every year column."""
+    from datetime import date
+
+    return {"current_year": date.today().year}
+
+
+def validate_staged_file(staged: Any, batch_rows: int, target: str) -> ValidationOutcome:
+    """Run the source's suite on one staged file (see metiers.sources.StagedFile)."""
+    from metiers.sources import get_source
+
+    spec = get_source(staged.source)
+    return validate_parquet(
+        Path(staged.staging_path),
+        spec.suite_name,
+        source_parameters(),
+        target=target,
+        key=spec.key,
+        batch_rows=batch_rows,
+    )
+
+
+MART_SUITES = (
+    "metier_figures",
+    "metier_regions",
+    "metier_salaries",
+    "metier_trend",
+    "metier_cards",
+)
+
+
+def validate_marts(build_path: Path, min_records: int) -> list[ValidationOutcome]:
+    """Check the built marts before publication: rates, keys, disclosure threshold."""
+    import duckdb
+
+    outcomes = []
+    with duckdb.connect(str(build_path), read_only=True) as connection:
+        for table in MART_SUITES:
+            frame = connection.sql(f"SELECT * FROM {table}").df()
+            outcomes.append(
+                validate_table(frame, table, {"min_records": min_records}, target=table)
+            )
+    return outcomes
+
+
+def rejections(outcomes: list[ValidationOutcome]) -> list[DataProblem]:
+    return [problem for outcome in outcomes for problem in outcome.problems]

@@ -1,0 +1,28 @@
+-- The figures of metier_figures in long form: one row per value, with its lineage.
+CREATE OR REPLACE TABLE metier_figure_lineage AS
+SELECT
+    figures.slug,
+    reference.reference_year,
+    figures.figure,
+    figures.indicator,
+    figures.value,
+    figures.source_id,
+    figures.source_files,
+    figures.period,
+    figures.n_records,
+    figures.suppressed
+FROM intermediate.int_figures_disclosed AS figures
+CROSS JOIN intermediate.int_reference_year AS reference
+ORDER BY figures.slug, figures.indicator;
+
+COMMENT ON TABLE metier_figure_lineage IS 'Every value of metier_figures in long form (one row per métier and indicator) with its source id, raw files, period, record count and suppression reason.';
+COMMENT ON COLUMN metier_figure_lineage.slug IS 'Identifier of the métier.';
+COMMENT ON COLUMN metier_figure_lineage.reference_year IS 'Reference year Y of the publication.';
+COMMENT ON COLUMN metier_figure_lineage.figure IS 'Figure of the card the value belongs to (salary_senior groups its median and 90th percentile).';
+COMMENT ON COLUMN metier_figure_lineage.indicator IS 'Name of the value: the column of metier_figures that holds it.';
+COMMENT ON COLUMN metier_figure_lineage.value IS 'The published value; null when withheld.';
+COMMENT ON COLUMN metier_figure_lineage.source_id IS 'Source id (register, insertion, facts; see meta_sources).';
+COMMENT ON COLUMN metier_figure_lineage.source_files IS 'Raw files the value was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figure_lineage.period IS 'Year, or first-last year when years or cohorts are pooled.';
+COMMENT ON COLUMN metier_figure_lineage.n_records IS 'Records the value rests on; null when withheld or for editorial figures.';
+COMMENT ON COLUMN metier_figure_lineage.suppressed IS 'Why the value is null (disclosure control or missing data); null when published.';

@@ -1,0 +1,218 @@
+-- The analysts' and the site's main table: one row per métier and reference year, every
+-- figure with its source, period, source files, record count and, when it is withheld, why.
+CREATE OR REPLACE TABLE metier_figures AS
+WITH pivoted AS (
+    SELECT
+        slug,
+        max(value) FILTER (WHERE indicator = 'headcount') AS headcount,
+        max(value) FILTER (WHERE indicator = 'growth_rate') AS growth_rate,
+        max(value) FILTER (WHERE indicator = 'insertion_rate') AS insertion_rate,
+        max(value) FILTER (WHERE indicator = 'average_age') AS average_age,
+        max(value) FILTER (WHERE indicator = 'share_women') AS share_women,
+        max(value) FILTER (WHERE indicator = 'share_self_employed') AS share_self_employed,
+        max(value) FILTER (WHERE indicator = 'salary_entry') AS salary_entry,
+        max(value) FILTER (WHERE indicator = 'salary_senior_median') AS salary_senior_median,
+        max(value) FILTER (WHERE indicator = 'salary_senior_p90') AS salary_senior_p90,
+        max(value) FILTER (WHERE indicator = 'freelance_rate_min') AS freelance_rate_min,
+        max(value) FILTER (WHERE indicator = 'freelance_rate_max') AS freelance_rate_max,
+        max(source_id) FILTER (WHERE figure = 'headcount') AS headcount_source,
+        max(period) FILTER (WHERE figure = 'headcount') AS headcount_period,
+        max(source_files) FILTER (WHERE figure = 'headcount') AS headcount_source_files,
+        max(n_records) FILTER (WHERE figure = 'headcount') AS headcount_n_records,
+        max(suppressed) FILTER (WHERE figure = 'headcount') AS headcount_suppressed,
+        max(source_id) FILTER (WHERE figure = 'growth_rate') AS growth_rate_source,
+        max(period) FILTER (WHERE figure = 'growth_rate') AS growth_rate_period,
+        max(source_files) FILTER (WHERE figure = 'growth_rate') AS growth_rate_source_files,
+        max(n_records) FILTER (WHERE figure = 'growth_rate') AS growth_rate_n_records,
+        max(suppressed) FILTER (WHERE figure = 'growth_rate') AS growth_rate_suppressed,
+        max(source_id) FILTER (WHERE figure = 'insertion_rate') AS insertion_rate_source,
+        max(period) FILTER (WHERE figure = 'insertion_rate') AS insertion_rate_period,
+        max(source_files) FILTER (WHERE figure = 'insertion_rate') AS insertion_rate_source_files,
+        max(n_records) FILTER (WHERE figure = 'insertion_rate') AS insertion_rate_n_records,
+        max(suppressed) FILTER (WHERE figure = 'insertion_rate') AS insertion_rate_suppressed,
+        max(source_id) FILTER (WHERE figure = 'average_age') AS average_age_source,
+        max(period) FILTER (WHERE figure = 'average_age') AS average_age_period,
+        max(source_files) FILTER (WHERE figure = 'average_age') AS average_age_source_files,
+        max(n_records) FILTER (WHERE figure = 'average_age') AS average_age_n_records,
+        max(suppressed) FILTER (WHERE figure = 'average_age') AS average_age_suppressed,
+        max(source_id) FILTER (WHERE figure = 'share_women') AS share_women_source,
+        max(period) FILTER (WHERE figure = 'share_women') AS share_women_period,
+        max(source_files) FILTER (WHERE figure = 'share_women') AS share_women_source_files,
+        max(n_records) FILTER (WHERE figure = 'share_women') AS share_women_n_records,
+        max(suppressed) FILTER (WHERE figure = 'share_women') AS share_women_suppressed,
+        max(source_id) FILTER (WHERE figure = 'share_self_employed') AS share_self_employed_source,
+        max(period) FILTER (WHERE figure = 'share_self_employed') AS share_self_employed_period,
+        max(source_files) FILTER (WHERE figure = 'share_self_employed') AS share_self_employed_source_files,
+        max(n_records) FILTER (WHERE figure = 'share_self_employed') AS share_self_employed_n_records,
+        max(suppressed) FILTER (WHERE figure = 'share_self_employed') AS share_self_employed_suppressed,
+        max(source_id) FILTER (WHERE figure = 'salary_entry') AS salary_entry_source,
+        max(period) FILTER (WHERE figure = 'salary_entry') AS salary_entry_period,
+        max(source_files) FILTER (WHERE figure = 'salary_entry') AS salary_entry_source_files,
+        max(n_records) FILTER (WHERE figure = 'salary_entry') AS salary_entry_n_records,
+        max(suppressed) FILTER (WHERE figure = 'salary_entry') AS salary_entry_suppressed,
+        max(source_id) FILTER (WHERE figure = 'salary_senior') AS salary_senior_source,
+        max(period) FILTER (WHERE figure = 'salary_senior') AS salary_senior_period,
+        max(source_files) FILTER (WHERE figure = 'salary_senior') AS salary_senior_source_files,
+        max(n_records) FILTER (WHERE figure = 'salary_senior') AS salary_senior_n_records,
+        max(suppressed) FILTER (WHERE figure = 'salary_senior') AS salary_senior_suppressed,
+        max(source_id) FILTER (WHERE figure = 'freelance_rate') AS freelance_rate_source,
+        max(period) FILTER (WHERE figure = 'freelance_rate') AS freelance_rate_period,
+        max(source_files) FILTER (WHERE figure = 'freelance_rate') AS freelance_rate_source_files,
+        max(n_records) FILTER (WHERE figure = 'freelance_rate') AS freelance_rate_n_records,
+        max(suppressed) FILTER (WHERE figure = 'freelance_rate') AS freelance_rate_suppressed
+    FROM intermediate.int_figures_disclosed
+    GROUP BY slug
+),
+freelance AS (
+    SELECT slug, arg_max(unit, year) AS unit
+    FROM staging.stg_facts
+    WHERE indicator = 'freelance_rate'
+    GROUP BY slug
+)
+SELECT
+    metiers.slug,
+    reference.reference_year,
+    metiers.title_fr,
+    metiers.title_nl,
+    metiers.title_en,
+    metiers.esco_code,
+    pivoted.headcount,
+    pivoted.growth_rate,
+    pivoted.insertion_rate,
+    insertion.main_channel AS insertion_main_channel,
+    pivoted.average_age,
+    pivoted.share_women,
+    pivoted.share_self_employed,
+    pivoted.salary_entry,
+    pivoted.salary_senior_median,
+    pivoted.salary_senior_p90,
+    pivoted.freelance_rate_min,
+    pivoted.freelance_rate_max,
+    freelance.unit AS freelance_rate_unit,
+    metiers.training_years_min,
+    metiers.training_years_max,
+    metiers.training_plus_experience,
+    'metiers' AS training_source,
+    pivoted.headcount_n_records AS n_records,
+    coalesce(pivoted.headcount_source, 'register') AS headcount_source,
+    pivoted.headcount_period,
+    pivoted.headcount_source_files,
+    pivoted.headcount_n_records,
+    CASE WHEN pivoted.headcount IS NULL THEN coalesce(pivoted.headcount_suppressed, 'no register data for this métier') END AS headcount_suppressed,
+    coalesce(pivoted.growth_rate_source, 'register') AS growth_rate_source,
+    pivoted.growth_rate_period,
+    pivoted.growth_rate_source_files,
+    pivoted.growth_rate_n_records,
+    CASE WHEN pivoted.growth_rate IS NULL THEN coalesce(pivoted.growth_rate_suppressed, 'no register data for this métier') END AS growth_rate_suppressed,
+    coalesce(pivoted.insertion_rate_source, 'insertion') AS insertion_rate_source,
+    pivoted.insertion_rate_period,
+    pivoted.insertion_rate_source_files,
+    pivoted.insertion_rate_n_records,
+    CASE WHEN pivoted.insertion_rate IS NULL THEN coalesce(pivoted.insertion_rate_suppressed, 'no insertion data for this métier') END AS insertion_rate_suppressed,
+    coalesce(pivoted.average_age_source, 'register') AS average_age_source,
+    pivoted.average_age_period,
+    pivoted.average_age_source_files,
+    pivoted.average_age_n_records,
+    CASE WHEN pivoted.average_age IS NULL THEN coalesce(pivoted.average_age_suppressed, 'no register data for this métier') END AS average_age_suppressed,
+    coalesce(pivoted.share_women_source, 'register') AS share_women_source,
+    pivoted.share_women_period,
+    pivoted.share_women_source_files,
+    pivoted.share_women_n_records,
+    CASE WHEN pivoted.share_women IS NULL THEN coalesce(pivoted.share_women_suppressed, 'no register data for this métier') END AS share_women_suppressed,
+    coalesce(pivoted.share_self_employed_source, 'register') AS share_self_employed_source,
+    pivoted.share_self_employed_period,
+    pivoted.share_self_employed_source_files,
+    pivoted.share_self_employed_n_records,
+    CASE WHEN pivoted.share_self_employed IS NULL THEN coalesce(pivoted.share_self_employed_suppressed, 'no register data for this métier') END AS share_self_employed_suppressed,
+    coalesce(pivoted.salary_entry_source, 'register') AS salary_entry_source,
+    pivoted.salary_entry_period,
+    pivoted.salary_entry_source_files,
+    pivoted.salary_entry_n_records,
+    CASE WHEN pivoted.salary_entry IS NULL THEN coalesce(pivoted.salary_entry_suppressed, 'no register data for this métier') END AS salary_entry_suppressed,
+    coalesce(pivoted.salary_senior_source, 'register') AS salary_senior_source,
+    pivoted.salary_senior_period,
+    pivoted.salary_senior_source_files,
+    pivoted.salary_senior_n_records,
+    CASE WHEN pivoted.salary_senior_median IS NULL THEN coalesce(pivoted.salary_senior_suppressed, 'no register data for this métier') END AS salary_senior_suppressed,
+    coalesce(pivoted.freelance_rate_source, 'facts') AS freelance_rate_source,
+    pivoted.freelance_rate_period,
+    pivoted.freelance_rate_source_files,
+    pivoted.freelance_rate_n_records,
+    CASE WHEN pivoted.freelance_rate_min IS NULL THEN coalesce(pivoted.freelance_rate_suppressed, 'no facts data for this métier') END AS freelance_rate_suppressed
+FROM staging.stg_metiers AS metiers
+CROSS JOIN intermediate.int_reference_year AS reference
+LEFT JOIN pivoted USING (slug)
+LEFT JOIN intermediate.int_insertion AS insertion USING (slug)
+LEFT JOIN freelance USING (slug)
+ORDER BY metiers.slug;
+
+COMMENT ON TABLE metier_figures IS 'One row per métier and reference year: the figures of the card, each with its source, period, record count and suppression reason. Rates are fractions, money in euros per month (gross, full-time equivalent), ages in years.';
+COMMENT ON COLUMN metier_figures.slug IS 'Identifier of the métier on the site (from the catalogue).';
+COMMENT ON COLUMN metier_figures.reference_year IS 'Reference year Y: the latest year present in the register.';
+COMMENT ON COLUMN metier_figures.title_fr IS 'Title of the métier in French.';
+COMMENT ON COLUMN metier_figures.title_nl IS 'Title of the métier in Dutch.';
+COMMENT ON COLUMN metier_figures.title_en IS 'Title of the métier in English.';
+COMMENT ON COLUMN metier_figures.esco_code IS 'ESCO code (2654.2) or ISCO-08 unit group (2654) of the métier; a record belongs to the métier when its occupation code equals it or starts with it followed by ''.''.';
+COMMENT ON COLUMN metier_figures.headcount IS 'Weighted number of persons of the métier in Y (sum of register weights).';
+COMMENT ON COLUMN metier_figures.growth_rate IS 'Compound annual growth of headcount from Y-5 (or the métier''s first later year, span of at least 3 years) to Y, as a fraction (0.05 = +5% a year).';
+COMMENT ON COLUMN metier_figures.insertion_rate IS 'Share of training leavers employed six months later: latest cohort, pooled with up to two earlier cohorts when leavers are fewer than the threshold.';
+COMMENT ON COLUMN metier_figures.insertion_main_channel IS 'Channel through which most leavers of the cohorts used found work (network, internship, job_board, public_employment_service, temp_agency, spontaneous_application).';
+COMMENT ON COLUMN metier_figures.average_age IS 'Weighted mean age in Y, in years.';
+COMMENT ON COLUMN metier_figures.share_women IS 'Weighted share of women in Y (fraction).';
+COMMENT ON COLUMN metier_figures.share_self_employed IS 'Weighted share of self-employed persons in Y (fraction).';
+COMMENT ON COLUMN metier_figures.salary_entry IS 'Median gross monthly FTE wage of employees with less than 3 years of experience, in euros; Y, or Y-2..Y pooled when Y has fewer records than the threshold.';
+COMMENT ON COLUMN metier_figures.salary_senior_median IS 'Median gross monthly FTE wage of employees with 10 or more years of experience, in euros; same pooling rule as salary_entry.';
+COMMENT ON COLUMN metier_figures.salary_senior_p90 IS '90th percentile of the gross monthly FTE wage of employees with 10 or more years of experience, in euros.';
+COMMENT ON COLUMN metier_figures.freelance_rate_min IS 'Lower end of the usual freelance rate, in euros per freelance_rate_unit (editorial source).';
+COMMENT ON COLUMN metier_figures.freelance_rate_max IS 'Upper end of the usual freelance rate, in euros per freelance_rate_unit (editorial source).';
+COMMENT ON COLUMN metier_figures.freelance_rate_unit IS 'Unit of the freelance rate: eur_per_week, eur_per_day or eur_per_hour.';
+COMMENT ON COLUMN metier_figures.training_years_min IS 'Shortest usual training, in years (catalogue).';
+COMMENT ON COLUMN metier_figures.training_years_max IS 'Longest usual training, in years (catalogue).';
+COMMENT ON COLUMN metier_figures.training_plus_experience IS 'True when professional experience is expected on top of the training.';
+COMMENT ON COLUMN metier_figures.training_source IS 'Source id of the training figures: the catalogue.';
+COMMENT ON COLUMN metier_figures.n_records IS 'Unweighted number of register records of the métier in Y; null when withheld by disclosure control.';
+COMMENT ON COLUMN metier_figures.headcount_source IS 'Source id of headcount (see meta_sources).';
+COMMENT ON COLUMN metier_figures.headcount_period IS 'Period headcount refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.headcount_source_files IS 'Raw files headcount was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.headcount_n_records IS 'Number of records headcount rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.headcount_suppressed IS 'Why headcount is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.growth_rate_source IS 'Source id of growth_rate (see meta_sources).';
+COMMENT ON COLUMN metier_figures.growth_rate_period IS 'Period growth_rate refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.growth_rate_source_files IS 'Raw files growth_rate was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.growth_rate_n_records IS 'Number of records growth_rate rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.growth_rate_suppressed IS 'Why growth_rate is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.insertion_rate_source IS 'Source id of insertion_rate (see meta_sources).';
+COMMENT ON COLUMN metier_figures.insertion_rate_period IS 'Period insertion_rate refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.insertion_rate_source_files IS 'Raw files insertion_rate was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.insertion_rate_n_records IS 'Number of records insertion_rate rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.insertion_rate_suppressed IS 'Why insertion_rate is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.average_age_source IS 'Source id of average_age (see meta_sources).';
+COMMENT ON COLUMN metier_figures.average_age_period IS 'Period average_age refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.average_age_source_files IS 'Raw files average_age was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.average_age_n_records IS 'Number of records average_age rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.average_age_suppressed IS 'Why average_age is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.share_women_source IS 'Source id of share_women (see meta_sources).';
+COMMENT ON COLUMN metier_figures.share_women_period IS 'Period share_women refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.share_women_source_files IS 'Raw files share_women was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.share_women_n_records IS 'Number of records share_women rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.share_women_suppressed IS 'Why share_women is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.share_self_employed_source IS 'Source id of share_self_employed (see meta_sources).';
+COMMENT ON COLUMN metier_figures.share_self_employed_period IS 'Period share_self_employed refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.share_self_employed_source_files IS 'Raw files share_self_employed was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.share_self_employed_n_records IS 'Number of records share_self_employed rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.share_self_employed_suppressed IS 'Why share_self_employed is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.salary_entry_source IS 'Source id of salary_entry (see meta_sources).';
+COMMENT ON COLUMN metier_figures.salary_entry_period IS 'Period salary_entry refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.salary_entry_source_files IS 'Raw files salary_entry was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.salary_entry_n_records IS 'Number of records salary_entry rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.salary_entry_suppressed IS 'Why salary_entry is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.salary_senior_source IS 'Source id of salary_senior (see meta_sources).';
+COMMENT ON COLUMN metier_figures.salary_senior_period IS 'Period salary_senior refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.salary_senior_source_files IS 'Raw files salary_senior was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.salary_senior_n_records IS 'Number of records salary_senior rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.salary_senior_suppressed IS 'Why salary_senior is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
+COMMENT ON COLUMN metier_figures.freelance_rate_source IS 'Source id of freelance_rate (see meta_sources).';
+COMMENT ON COLUMN metier_figures.freelance_rate_period IS 'Period freelance_rate refers to: a year, or first-last year when years are pooled.';
+COMMENT ON COLUMN metier_figures.freelance_rate_source_files IS 'Raw files freelance_rate was computed from, relative to the raw folder.';
+COMMENT ON COLUMN metier_figures.freelance_rate_n_records IS 'Number of records freelance_rate rests on (persons for register figures, leavers for insertion); null when withheld.';
+COMMENT ON COLUMN metier_figures.freelance_rate_suppressed IS 'Why freelance_rate is null: disclosure control (fewer records than the threshold) or missing data; null when published.';

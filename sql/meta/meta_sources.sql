@@ -1,0 +1,21 @@
+-- Every raw file the refresh read. Filled by metiers/build.py from the ingest results.
+CREATE OR REPLACE TABLE meta_sources (
+    source VARCHAR NOT NULL,
+    path VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    rows BIGINT,
+    status VARCHAR NOT NULL,
+    ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    staging_path VARCHAR
+);
+
+COMMENT ON TABLE meta_sources IS 'Every raw file read by the refresh that built this file: where it was, its content hash, size, rows and status.';
+COMMENT ON COLUMN meta_sources.source IS 'Source id (metiers, register, insertion, facts).';
+COMMENT ON COLUMN meta_sources.path IS 'Raw file, relative to the raw folder.';
+COMMENT ON COLUMN meta_sources.sha256 IS 'SHA-256 of the raw file''s bytes.';
+COMMENT ON COLUMN meta_sources.size_bytes IS 'Size of the raw file in bytes.';
+COMMENT ON COLUMN meta_sources.rows IS 'Data rows read from the file.';
+COMMENT ON COLUMN meta_sources.status IS 'validated (used for the figures) or rejected.';
+COMMENT ON COLUMN meta_sources.ingested_at IS 'When the file was read.';
+COMMENT ON COLUMN meta_sources.staging_path IS 'Typed staging Parquet written from the file at build time.';

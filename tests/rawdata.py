@@ -1,0 +1,130 @@
+"""Small raw folders written by the tests, in the source formats of DESIGN.md."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+CATALOGUE_COLUMNS = [
+    "slug",
+    "title_fr",
+    "title_nl",
+    "title_en",
+    "esco_code",
+    "training_years_min",
+    "training_years_max",
+    "training_plus_experience",
+]
+REGISTER_COLUMNS = [
+    "year",
+    "person_id",
+    "occupation_code",
+    "region",
+    "sex",
+    "age",
+    "status",
+    "gross_monthly_eur",
+    "experience_years",
+    "weight",
+]
+INSERTION_COLUMNS = ["cohort_year", "occupation_code", "leavers", "employed_6m", "main_channel"]
+FACTS_COLUMNS = [
+    "slug",
+    "indicator",
+    "value",
+    "value_min",
+    "value_max",
+    "unit",
+    "year",
+    "region",
+    "source",
+    "source_url",
+    "note",
+]
+
+
+def write_csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in columns})
+    return path
+
+
+def write_register(raw: Path, year: int, rows: list[dict], fmt: str = "parquet") -> Path:
+    path = raw / "register" / f"register_{year}.{fmt}"
+    if fmt == "csv":
+        columns = [c for c in REGISTER_COLUMNS if c != "weight" or any("weight" in r for r in rows)]
+        return write_csv(path, columns, rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pl.DataFrame(
+        [
+            {
+                column: row.get(column, 1.0 if column == "weight" else None)
+                for column in REGISTER_COLUMNS
+            }
+            for row in rows
+        ],
+        schema={
+            "year": pl.Int64,
+            "person_id": pl.String,
+            "occupation_code": pl.String,
+            "region": pl.String,
+            "sex": pl.String,
+            "age": pl.Int64,
+            "status": pl.String,
+            "gross_monthly_eur": pl.Float64,
+            "experience_years": pl.Int64,
+            "weight": pl.Float64,
+        },
+    )
+    frame.write_parquet(path)
+    return path
+
+
+def write_insertion(raw: Path, rows: list[dict], title_rows: int = 2) -> Path:
+    path = raw / "insertion" / "insertion.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("Insertion")
+    for index in range(title_rows):
+        sheet.write(index, 0, f"Title line {index + 1}")
+    header_row = title_rows + 1 if title_rows else 0
+    sheet.write_row(header_row, 0, INSERTION_COLUMNS)
+    for offset, row in enumerate(rows, start=1):
+        sheet.write_row(header_row + offset, 0, [row.get(column) for column in INSERTION_COLUMNS])
+    workbook.close()
+    return path
+
+
+def write_catalogue(raw: Path, rows: list[dict]) -> Path:
+    return write_csv(raw / "metiers" / "metiers.csv", CATALOGUE_COLUMNS, rows)
+
+
+def write_facts(raw: Path, rows: list[dict]) -> Path:
+    return write_csv(raw / "facts" / "facts.csv", FACTS_COLUMNS, rows)
+
+
+def person(year: int, pid: str, code: str, **overrides) -> dict:
+    """A register row with plausible defaults, overridable per field."""
+    row = {
+        "year": year,
+        "person_id": pid,
+        "occupation_code": code,
+        "region": "BE10",
+        "sex": "M",
+        "age": 40,
+        "status": "employee",
+        "gross_monthly_eur": 3000.0,
+        "experience_years": 5,
+        "weight": 1.0,
+    }
+    row.update(overrides)
+    if row["status"] == "self_employed":
+        row["gross_monthly_eur"] = None
+    return row
