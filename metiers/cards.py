@@ -111,7 +111,8 @@ def card_strings(figures: dict, regions: list[str], lang: str) -> dict[str, str 
         else None,
         "regions": ", ".join(display.region_name(code, lang) for code in regions) or None,
     }
-    strings["footnotes"] = "\n".join(footnotes(figures, lang))
+    citations = {"freelance_rate": figures.get("freelance_rate_citation")}
+    strings["footnotes"] = "\n".join(footnotes(figures, lang, citations))
     return strings
 
 
@@ -218,7 +219,7 @@ def render_text(figures: dict, card: dict, lang: str) -> str:
         value = card.get(line)
         if value:
             return value
-        reason = figures.get(f"{CARD_FIGURES[line][0]}_suppressed")
+        reason = display.reason(figures.get(f"{CARD_FIGURES[line][0]}_suppressed"), lang)
         withheld = display.label("not_published", lang)
         return f"— ({withheld}: {reason})" if reason else f"— ({withheld})"
 

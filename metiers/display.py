@@ -5,6 +5,7 @@ Rounding is half away from zero (2.85 -> 2.9), as readers expect, not Python's b
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 LANGUAGES = ("fr", "nl", "en")
@@ -229,3 +230,33 @@ def region_name(code: str, lang: str) -> str:
 def label(key: str, lang: str, **values: object) -> str:
     _check_lang(lang)
     return LABELS[lang][key].format(**values)
+
+
+REASONS = {
+    r"fewer than (\d+) records": {
+        "fr": "moins de {0} observations",
+        "nl": "minder dan {0} waarnemingen",
+        "en": "fewer than {0} records",
+    },
+    r"history shorter than (\d+) years": {
+        "fr": "historique de moins de {0} ans",
+        "nl": "reeks korter dan {0} jaar",
+        "en": "history shorter than {0} years",
+    },
+    r"no (\w+) data for this métier": {
+        "fr": "pas de données ({0})",
+        "nl": "geen gegevens ({0})",
+        "en": "no {0} data",
+    },
+}
+
+
+def reason(text: str | None, lang: str) -> str | None:
+    """A suppression reason of the mart (English) in the card's language."""
+    if not text:
+        return None
+    for pattern, words in REASONS.items():
+        match = re.fullmatch(pattern, text)
+        if match:
+            return words[lang].format(*match.groups())
+    return text

@@ -50,6 +50,16 @@ class StagedFile:
     rows: int
 
 
+def type_name(dtype: pl.DataType) -> str:
+    if dtype.is_integer():
+        return "whole number"
+    if dtype.is_float():
+        return "number"
+    if isinstance(dtype, pl.Boolean):
+        return "true/false"
+    return "text"
+
+
 def read_error(path: Path, rule: str) -> DataRejected:
     return DataRejected([DataProblem(file=str(path), rule=rule)], stage="ingest")
 
@@ -136,7 +146,7 @@ def find_cast_failures(raw: RawTable, spec: SourceSpec, path: Path) -> list[Data
                 DataProblem(
                     file=str(path),
                     column=column.name,
-                    rule=f"type {column.dtype}",
+                    rule=f"type: {type_name(column.dtype)}",
                     sample=sample[column.name].to_list(),
                     rows=sample[SOURCE_ROW].to_list(),
                     count=count,

@@ -64,7 +64,11 @@ WITH pivoted AS (
     GROUP BY slug
 ),
 freelance AS (
-    SELECT slug, arg_max(unit, year) AS unit
+    SELECT
+        slug,
+        arg_max(unit, year) AS unit,
+        arg_max(source, year) AS citation,
+        arg_max(source_url, year) AS citation_url
     FROM staging.stg_facts
     WHERE indicator = 'freelance_rate'
     GROUP BY slug
@@ -89,6 +93,8 @@ SELECT
     pivoted.freelance_rate_min,
     pivoted.freelance_rate_max,
     freelance.unit AS freelance_rate_unit,
+    freelance.citation AS freelance_rate_citation,
+    freelance.citation_url AS freelance_rate_citation_url,
     metiers.training_years_min,
     metiers.training_years_max,
     metiers.training_plus_experience,
@@ -166,6 +172,8 @@ COMMENT ON COLUMN metier_figures.salary_senior_p90 IS '90th percentile of the gr
 COMMENT ON COLUMN metier_figures.freelance_rate_min IS 'Lower end of the usual freelance rate, in euros per freelance_rate_unit (editorial source).';
 COMMENT ON COLUMN metier_figures.freelance_rate_max IS 'Upper end of the usual freelance rate, in euros per freelance_rate_unit (editorial source).';
 COMMENT ON COLUMN metier_figures.freelance_rate_unit IS 'Unit of the freelance rate: eur_per_week, eur_per_day or eur_per_hour.';
+COMMENT ON COLUMN metier_figures.freelance_rate_citation IS 'Who published the freelance rate (editorial source).';
+COMMENT ON COLUMN metier_figures.freelance_rate_citation_url IS 'Where the freelance rate was published.';
 COMMENT ON COLUMN metier_figures.training_years_min IS 'Shortest usual training, in years (catalogue).';
 COMMENT ON COLUMN metier_figures.training_years_max IS 'Longest usual training, in years (catalogue).';
 COMMENT ON COLUMN metier_figures.training_plus_experience IS 'True when professional experience is expected on top of the training.';
