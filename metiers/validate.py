@@ -67,7 +67,7 @@ class ExpectationResult:
             file=self.target,
             column=self.column,
             rule=self.rule(),
-            sample=self.sample[:SAMPLE_SIZE],
+            sample=list(dict.fromkeys(self.sample))[:SAMPLE_SIZE],
             rows=self.rows[:SAMPLE_SIZE],
             count=self.unexpected_count,
         )
@@ -149,11 +149,18 @@ def run_suite(frame: Any, suite: dict, parameters: dict, target: str) -> list[Ex
                 success=bool(item.success),
                 unexpected_count=int(detail.get("unexpected_count") or 0),
                 sample=sample,
-                rows=[int(row) for row in (detail.get("unexpected_index_list") or [])[:50]],
+                rows=[_row_number(row) for row in (detail.get("unexpected_index_list") or [])[:50]],
                 kwargs=_resolved(kwargs, parameters),
             )
         )
     return results
+
+
+def _row_number(index_entry: Any) -> int:
+    """GX reports a named index as {index_name: value, column: value}; a plain one as value."""
+    if isinstance(index_entry, dict):
+        index_entry = index_entry.get(SOURCE_ROW, next(iter(index_entry.values())))
+    return int(index_entry)
 
 
 def _resolved(kwargs: dict, parameters: dict) -> dict:

@@ -1,0 +1,28 @@
+"""Shared fixtures: Prefect and GX kept inside the project, one published sample mart."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from metiers.config import PROJECT_ROOT, Settings, prepare_environment
+
+prepare_environment()
+
+BUNDLED_RAW = PROJECT_ROOT / "data" / "raw"
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def bundled_mart(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The bundled sample refreshed once (without Prefect) into a temporary marts folder."""
+    from metiers.pipeline import run_refresh
+
+    root = tmp_path_factory.mktemp("bundled")
+    settings = Settings(raw_dir=BUNDLED_RAW, marts_dir=root / "marts")
+    run_refresh(settings)
+    return settings
