@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import glob
 from pathlib import Path
 
 from metiers.config import Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources import SOURCES, StagedFile, get_source, stage_file
+from metiers.sources.base import sha256_of
 
 
 def discover(settings: Settings) -> dict[str, list[Path]]:
@@ -40,14 +42,23 @@ def discover(settings: Settings) -> dict[str, list[Path]]:
     return found
 
 
-def staging_path_for(settings: Settings, source: str, raw_path: Path) -> Path:
-    return settings.staging_dir / source / f"{raw_path.name}.parquet"
+def staging_path_for(settings: Settings, source: str, raw_path: Path, sha256: str) -> Path:
+    """Named by content hash: two raw folders sharing a staging folder never overwrite each
+    other's batches, and an unchanged file maps to the same batch."""
+    return settings.staging_dir / source / f"{raw_path.name}.{sha256[:16]}.parquet"
 
 
 def ingest_file(source: str, raw_path: Path, settings: Settings) -> StagedFile:
     """Stage one raw file; the raw file itself is only read."""
     spec = get_source(source)
-    return stage_file(raw_path, spec, staging_path_for(settings, source, raw_path))
+    sha256 = sha256_of(raw_path)
+    out_path = staging_path_for(settings, source, raw_path, sha256)
+    staged = stage_file(raw_path, spec, out_path, sha256=sha256)
+    # Batches of earlier versions of the same raw file are superseded.
+    for older in out_path.parent.glob(f"{glob.escape(raw_path.name)}.*.parquet"):
+        if older != out_path:
+            older.unlink(missing_ok=True)
+    return staged
 
 
 def relative_raw_path(raw_path: str | Path, settings: Settings) -> str:

@@ -193,6 +193,29 @@ def small_mart(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict
     write_facts(
         raw,
         [
+            # an older national rate and a newer regional one: the card shows the latest
+            # national rate (300-450 per day)
+            {
+                "slug": "monteur",
+                "indicator": "freelance_rate",
+                "value_min": 100,
+                "value_max": 200,
+                "unit": "eur_per_day",
+                "year": 2020,
+                "source": "Old source",
+                "source_url": "https://example.org/old",
+            },
+            {
+                "slug": "monteur",
+                "indicator": "freelance_rate",
+                "value_min": 500,
+                "value_max": 900,
+                "unit": "eur_per_day",
+                "year": 2025,
+                "region": "BE10",
+                "source": "Regional source",
+                "source_url": "https://example.org/bxl",
+            },
             {
                 "slug": "monteur",
                 "indicator": "freelance_rate",

@@ -35,7 +35,9 @@ def open_raw(path: Path, spec: SourceSpec) -> RawTable:
     raise read_error(path, f"no adapter for files ending in '{suffix}'")
 
 
-def stage_file(path: Path, spec: SourceSpec, out_path: Path) -> StagedFile:
+def stage_file(
+    path: Path, spec: SourceSpec, out_path: Path, sha256: str | None = None
+) -> StagedFile:
     """Read one raw file, cast it to the source's schema and write its staging Parquet."""
     raw = open_raw(path, spec)
     try:
@@ -51,7 +53,7 @@ def stage_file(path: Path, spec: SourceSpec, out_path: Path) -> StagedFile:
     return StagedFile(
         source=spec.name,
         raw_path=str(path),
-        sha256=sha256_of(path),
+        sha256=sha256 or sha256_of(path),
         size_bytes=path.stat().st_size,
         staging_path=str(out_path),
         rows=parquet_rows(out_path),

@@ -72,6 +72,5 @@ SELECT
     facts.slug, 'freelance_rate', unnest(['freelance_rate_min', 'freelance_rate_max']),
     unnest([facts.value_min, facts.value_max]), NULL, facts.year::VARCHAR, 'facts',
     source_files.raw_file, NULL
-FROM staging.stg_facts AS facts
-LEFT JOIN intermediate.int_source_files AS source_files USING (staging_file)
-WHERE facts.indicator = 'freelance_rate';
+FROM intermediate.int_freelance_rates AS facts
+LEFT JOIN intermediate.int_source_files AS source_files USING (staging_file);

@@ -66,12 +66,10 @@ WITH pivoted AS (
 freelance AS (
     SELECT
         slug,
-        arg_max(unit, year) AS unit,
-        arg_max(source, year) AS citation,
-        arg_max(source_url, year) AS citation_url
-    FROM staging.stg_facts
-    WHERE indicator = 'freelance_rate'
-    GROUP BY slug
+        unit,
+        source AS citation,
+        source_url AS citation_url
+    FROM intermediate.int_freelance_rates
 )
 SELECT
     metiers.slug,
