@@ -107,6 +107,8 @@ RATE_UNITS = {
     "eur_per_day": {"fr": "jour", "nl": "dag", "en": "day"},
     "eur_per_hour": {"fr": "heure", "nl": "uur", "en": "hour"},
 }
+# Freelance rates are rounded to a step that suits their unit (a day rate of 450 € stays 450).
+RATE_STEPS = {"eur_per_week": 100, "eur_per_day": 10, "eur_per_hour": 1}
 
 
 def _check_lang(lang: str) -> None:
@@ -151,20 +153,27 @@ def headcount(value: float, lang: str) -> str:
     return "~" + group_thousands(round_significant(value, 2), lang)
 
 
+def whole_percent(fraction: float) -> int:
+    """0.285 -> 29: scaled in decimal, since 0.285 * 100 is 28.499999... in binary floats."""
+    scaled = Decimal(str(fraction)) * 100
+    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
 def percent(fraction: float, lang: str) -> str:
     """'35%': whole percent."""
     _check_lang(lang)
-    return f"{int(round_half_up(fraction * 100))}%"
+    return f"{whole_percent(fraction)}%"
 
 
 def growth(rate: float, lang: str) -> str:
     """'+5%': whole percent, sign always shown (a flat rate is '+0%')."""
     _check_lang(lang)
-    whole = int(round_half_up(rate * 100))
+    whole = whole_percent(rate)
     return f"{'+' if whole >= 0 else '-'}{abs(whole)}%"
 
 
 def age(years: float, lang: str) -> str:
+    _check_lang(lang)
     unit = {"fr": "ans", "nl": "jaar", "en": "years"}[lang]
     return f"{int(round_half_up(years))} {unit}"
 
@@ -187,6 +196,7 @@ def salary_range(low: float, high: float, lang: str) -> str:
 
 def salary_max(amount: float, lang: str) -> str:
     """'jusqu'à 5.000€+'."""
+    _check_lang(lang)
     prefix = {"fr": "jusqu'à", "nl": "tot", "en": "up to"}[lang]
     return f"{prefix} {money(amount, lang)}+"
 
@@ -196,11 +206,14 @@ def freelance_rate(low: float | None, high: float | None, unit: str | None, lang
     _check_lang(lang)
     per = RATE_UNITS.get(unit or "", {}).get(lang)
     suffix = f"/{per}" if per else ""
-    if low is not None and high is not None and low != high:
+    step = RATE_STEPS.get(unit or "", 100)
+    amounts = [money(value, lang, step) for value in (low, high) if value is not None]
+    if not amounts:
+        return ""
+    if len(amounts) == 2 and amounts[0] != amounts[1]:
         words = {"fr": ("entre", "et"), "nl": ("tussen", "en"), "en": ("between", "and")}[lang]
-        return f"{words[0]} {money(low, lang)} {words[1]} {money(high, lang)}{suffix}"
-    amount = low if low is not None else high
-    return f"{money(amount, lang)}{suffix}"
+        return f"{words[0]} {amounts[0]} {words[1]} {amounts[1]}{suffix}"
+    return f"{amounts[0]}{suffix}"
 
 
 def training(years_min: int | None, years_max: int | None, plus_experience: bool, lang: str) -> str:
@@ -212,10 +225,11 @@ def training(years_min: int | None, years_max: int | None, plus_experience: bool
         span = str(years_min if years_min is not None else years_max)
     else:
         span = f"{years_min}-{years_max}"
+    singular = span == "1"
     words = {
-        "fr": ("ans d'études", "expérience"),
+        "fr": ("an d'études" if singular else "ans d'études", "expérience"),
         "nl": ("jaar studie", "ervaring"),
-        "en": ("years of study", "experience"),
+        "en": ("year of study" if singular else "years of study", "experience"),
     }[lang]
     text = f"{span} {words[0]}" if span else ""
     if plus_experience:
@@ -233,6 +247,21 @@ def label(key: str, lang: str, **values: object) -> str:
 
 
 REASONS = {
+    r"primary: fewer than (\d+) records": {
+        "fr": "moins de {0} observations",
+        "nl": "minder dan {0} waarnemingen",
+        "en": "fewer than {0} records",
+    },
+    r"secondary: protects another withheld cell": {
+        "fr": "masqué pour protéger une autre case",
+        "nl": "verborgen ter bescherming van een andere cel",
+        "en": "withheld to protect another cell",
+    },
+    r"fewer than (\d+) employee wages": {
+        "fr": "moins de {0} salaires observés",
+        "nl": "minder dan {0} waargenomen lonen",
+        "en": "fewer than {0} employee wages",
+    },
     r"fewer than (\d+) records": {
         "fr": "moins de {0} observations",
         "nl": "minder dan {0} waarnemingen",
@@ -249,14 +278,21 @@ REASONS = {
         "en": "no {0} data",
     },
 }
+SOURCE_WORDS = {
+    "register": {"fr": "registre", "nl": "register", "en": "register"},
+    "insertion": {"fr": "insertion", "nl": "inschakeling", "en": "insertion"},
+    "facts": {"fr": "source éditoriale", "nl": "redactionele bron", "en": "editorial source"},
+}
 
 
 def reason(text: str | None, lang: str) -> str | None:
     """A suppression reason of the mart (English) in the card's language."""
+    _check_lang(lang)
     if not text:
         return None
     for pattern, words in REASONS.items():
         match = re.fullmatch(pattern, text)
         if match:
-            return words[lang].format(*match.groups())
+            groups = [SOURCE_WORDS.get(group, {}).get(lang, group) for group in match.groups()]
+            return words[lang].format(*groups)
     return text

@@ -56,10 +56,21 @@ class ExpectationResult:
         shown = {
             key: value
             for key, value in self.kwargs.items()
-            if key not in {"column", "column_list", "column_A", "column_B", "condition_parser"}
+            if key
+            not in {
+                "column",
+                "column_list",
+                "column_A",
+                "column_B",
+                "condition_parser",
+                "row_condition",
+            }
             and value is not None
         }
         details = ", ".join(f"{key}={value}" for key, value in shown.items())
+        condition = self.kwargs.get("row_condition")
+        if isinstance(condition, str) and condition:
+            details = f"{details}, where {condition}" if details else f"where {condition}"
         return f"{name} [{self.expectation}{': ' + details if details else ''}]"
 
     def as_problem(self) -> DataProblem:
@@ -67,7 +78,7 @@ class ExpectationResult:
             file=self.target,
             column=self.column,
             rule=self.rule(),
-            sample=list(dict.fromkeys(self.sample))[:SAMPLE_SIZE],
+            sample=_distinct(self.sample)[:SAMPLE_SIZE],
             rows=self.rows[:SAMPLE_SIZE],
             count=self.unexpected_count,
         )
@@ -87,6 +98,17 @@ class ValidationOutcome:
     @property
     def problems(self) -> list[DataProblem]:
         return [result.as_problem() for result in self.results if not result.success]
+
+
+def _distinct(values: list) -> list:
+    """Values without repeats, in order; works for unhashable samples (compound keys)."""
+    seen, distinct = set(), []
+    for value in values:
+        marker = repr(value)
+        if marker not in seen:
+            seen.add(marker)
+            distinct.append(value)
+    return distinct
 
 
 def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
@@ -177,6 +199,11 @@ def _merge(batches: list[list[ExpectationResult]]) -> list[ExpectationResult]:
     merged: list[ExpectationResult] = []
     for position, first in enumerate(batches[0]):
         same = [batch[position] for batch in batches]
+        # GX lists the first unexpected values in the order of their rows: keep them paired.
+        pairs = sorted(
+            (pair for result in same for pair in zip(result.rows, result.sample, strict=False)),
+            key=lambda pair: pair[0],
+        )
         merged.append(
             ExpectationResult(
                 target=first.target,
@@ -185,8 +212,10 @@ def _merge(batches: list[list[ExpectationResult]]) -> list[ExpectationResult]:
                 column=first.column,
                 success=all(result.success for result in same),
                 unexpected_count=sum(result.unexpected_count for result in same),
-                sample=[value for result in same for value in result.sample][:SAMPLE_SIZE],
-                rows=sorted(row for result in same for row in result.rows)[:50],
+                sample=[value for _row, value in pairs][:SAMPLE_SIZE]
+                or [value for result in same for value in result.sample][:SAMPLE_SIZE],
+                rows=[row for row, _value in pairs][:50]
+                or sorted(row for result in same for row in result.rows)[:50],
                 kwargs=first.kwargs,
             )
         )
@@ -212,7 +241,11 @@ def validate_parquet(
         if batch_count > 1:
             hashed = pl.struct(list(key) or [SOURCE_ROW]).hash(seed=0)
             part = scan.filter(hashed % batch_count == batch_number)
-        frame = part.collect().to_pandas()
+        collected = part.collect()
+        # Table-level rules (row count) would fail on an empty slice of a non-empty file.
+        if collected.is_empty() and (per_batch or batch_number < batch_count - 1):
+            continue
+        frame = collected.to_pandas()
         if SOURCE_ROW in frame.columns:
             frame = frame.set_index(SOURCE_ROW, drop=True)
         per_batch.append(run_suite(frame, suite, parameters, target))

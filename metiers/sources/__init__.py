@@ -13,6 +13,7 @@ from metiers.sources.base import (
     StagedFile,
     conform,
     find_cast_failures,
+    lossy_columns,
     parquet_rows,
     read_error,
     sha256_of,
@@ -50,6 +51,13 @@ def stage_file(
                 stage="ingest",
             ) from error
         raise DataRejected(problems, stage="ingest") from error
+    lossy = lossy_columns(raw, spec)
+    if lossy:
+        # Fractions in whole-number columns became nulls above; say which ones.
+        problems = find_cast_failures(raw, spec, path, only=lossy)
+        if problems:
+            out_path.unlink(missing_ok=True)
+            raise DataRejected(problems, stage="ingest")
     return StagedFile(
         source=spec.name,
         raw_path=str(path),

@@ -83,6 +83,14 @@ def _cast_expression(column: Column, current: pl.DataType, strict: bool) -> pl.E
         if strict:
             return lowered.replace_strict(words, return_dtype=pl.Boolean)
         return lowered.replace_strict(words, default=None, return_dtype=pl.Boolean)
+    if isinstance(current, pl.Boolean) and not isinstance(column.dtype, pl.Boolean):
+        # True is not an age: refuse rather than read it as 1.
+        if strict:
+            return expr.cast(pl.String).cast(column.dtype, strict=True)
+        return pl.lit(None, dtype=column.dtype)
+    if current.is_float() and column.dtype.is_integer():
+        # polars truncates 40.7 to 40 without complaint: keep only whole values.
+        expr = pl.when(expr == expr.round(0)).then(expr).otherwise(None)
     if current == pl.String:
         expr = expr.str.strip_chars()
         if column.dtype.is_numeric():
@@ -96,10 +104,7 @@ def conform(raw: RawTable, spec: SourceSpec, path: Path, strict: bool = True) ->
     With `strict`, a value the type cannot hold raises when the frame is collected; the
     caller then runs `find_cast_failures` to say which values, so the happy path is one pass.
     """
-    frame = raw.with_source_row()
-    present = frame.collect_schema()
-    normalised = {name: name.strip().lstrip("\ufeff") for name in present.names()}
-    frame = frame.rename({old: new for old, new in normalised.items() if old != new})
+    frame = normalise_names(raw.with_source_row(), spec)
     present = frame.collect_schema()
     missing = [c.name for c in spec.columns if c.required and c.name not in present]
     if missing:
@@ -122,13 +127,40 @@ def conform(raw: RawTable, spec: SourceSpec, path: Path, strict: bool = True) ->
     return frame.select([*casts, *extras])
 
 
-def find_cast_failures(raw: RawTable, spec: SourceSpec, path: Path) -> list[DataProblem]:
+def normalise_names(frame: pl.LazyFrame, spec: SourceSpec) -> pl.LazyFrame:
+    """Header names as declared: spaces and a BOM trimmed, declared names matched
+    regardless of case (`Cohort_Year` is `cohort_year`)."""
+    declared = {column.name.lower(): column.name for column in spec.columns}
+    renames = {}
+    for name in frame.collect_schema().names():
+        cleaned = name.strip().lstrip("\ufeff").strip()
+        cleaned = declared.get(cleaned.lower(), cleaned)
+        if cleaned != name:
+            renames[name] = cleaned
+    return frame.rename(renames) if renames else frame
+
+
+def lossy_columns(raw: RawTable, spec: SourceSpec) -> list[str]:
+    """Typed columns whose cast can lose information without raising (40.7 -> 40)."""
+    present = normalise_names(raw.with_source_row(), spec).collect_schema()
+    return [
+        column.name
+        for column in spec.columns
+        if column.name in present and present[column.name].is_float() and column.dtype.is_integer()
+    ]
+
+
+def find_cast_failures(
+    raw: RawTable, spec: SourceSpec, path: Path, only: list[str] | None = None
+) -> list[DataProblem]:
     """Values present in the raw file that the declared type cannot hold."""
-    frame = raw.with_source_row()
+    frame = normalise_names(raw.with_source_row(), spec)
     present = frame.collect_schema()
     problems = []
     for column in spec.columns:
         if column.name not in present or present[column.name] == column.dtype:
+            continue
+        if only is not None and column.name not in only:
             continue
         original = pl.col(column.name)
         if present[column.name] == pl.String:

@@ -27,7 +27,7 @@ def read(path: Path, expected_columns: set[str] | None = None) -> RawTable:
     """First sheet as text; the header row is the first that names the expected columns."""
     try:
         workbook = fastexcel.read_excel(str(path))
-        sheet = workbook.load_sheet(0, header_row=None, dtypes="string").to_polars()
+        sheet = workbook.load_sheet(0, header_row=None, dtypes="string", skip_rows=0).to_polars()
     except Exception as error:  # fastexcel raises its own exception types per failure
         raise read_error(path, f"unreadable as an XLSX workbook ({error})") from error
     header_index = find_header_row(sheet, {name.lower() for name in expected_columns or set()})
