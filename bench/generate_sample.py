@@ -107,14 +107,20 @@ def _m(*a: object, codes: tuple[tuple[str, float], ...] = (), weight: float = 1.
     )  # fmt: skip
 
 
+# Every catalogue esco_code is a real occupation `code` of ESCO v1.2 (present in the FR, NL
+# and EN exports) whose labels name the métier, except `electricien-electricienne`, catalogued
+# with the whole ISCO-08 unit group 7411 (ESCO's `iscoGroup`). Child codes used only in the
+# register (2221.2.2, 2654.1.8.3, 2654.2.1, 2654.2.3, 7411.1, 7411.2.3) need not exist in ESCO.
+# No catalogue code may be another one followed by "." and more: a record belongs to at most
+# one métier.
 # fmt: off
 METIERS: list[Metier] = [
     # slug, title_fr, title_nl, title_en, esco, train min, max, +exp, sector,
     #   headcount 2025, growth, mean age, women, self-employed, entry wage, regions,
     #   leavers 2024, insertion rate, channel profile
     _m("infirmier-infirmiere", "Infirmier / Infirmière", "Verpleegkundige", "Nurse",
-       "2221.1", 3, 4, False, "health", 2200, 0.018, 41, 0.86, 0.06, 3100, "be", 320, 0.93,
-       "internship", codes=(("2221.1", 0.8), ("2221.1.2", 0.2))),
+       "2221.2", 3, 4, False, "health", 2200, 0.018, 41, 0.86, 0.06, 3100, "be", 320, 0.93,
+       "internship", codes=(("2221.2", 0.8), ("2221.2.2", 0.2))),
     _m("medecin-generaliste", "Médecin généraliste", "Huisarts", "General practitioner",
        "2211.1", 9, 9, False, "health", 600, 0.010, 49, 0.55, 0.78, 5200, "be", None, 0.0,
        "network"),
@@ -122,7 +128,7 @@ METIERS: list[Metier] = [
        "2262.1", 5, 5, False, "health", 450, 0.012, 43, 0.72, 0.35, 3700, "be", 60, 0.90,
        "internship"),
     _m("kinesitherapeute", "Kinésithérapeute", "Kinesitherapeut", "Physiotherapist",
-       "2264.1", 4, 5, False, "health", 550, 0.025, 38, 0.60, 0.70, 2900, "be", 110, 0.85,
+       "2264.2", 4, 5, False, "health", 550, 0.025, 38, 0.60, 0.70, 2900, "be", 110, 0.85,
        "network"),
     _m("sage-femme", "Sage-femme", "Vroedvrouw", "Midwife",
        "2222.1", 4, 4, False, "health", 320, 0.010, 37, 0.97, 0.15, 3000, "be", 40, 0.88,
@@ -137,10 +143,10 @@ METIERS: list[Metier] = [
        "Nursing assistant", "5321.1", 1, 2, False, "care", 1500, 0.030, 40, 0.88, 0.02, 2400,
        "be", 280, 0.82, "pes", weight=1.25),
     _m("puericulteur-puericultrice", "Puériculteur / Puéricultrice", "Kinderverzorger",
-       "Childcare worker", "5311.1", 1, 2, False, "care", 600, 0.010, 38, 0.95, 0.05, 2300,
+       "Childcare worker", "5311.1.3", 1, 2, False, "care", 600, 0.010, 38, 0.95, 0.05, 2300,
        "be", 120, 0.75, "internship"),
     _m("educateur-educatrice-specialise", "Éducateur spécialisé / Éducatrice spécialisée",
-       "Opvoeder-begeleider", "Social educator", "3412.1", 3, 3, False, "care", 700, 0.020,
+       "Opvoeder-begeleider", "Social educator", "2635.2", 3, 3, False, "care", 700, 0.020,
        39, 0.72, 0.03, 2600, "be", 150, 0.78, "internship"),
     _m("assistant-social-assistante-sociale", "Assistant social / Assistante sociale",
        "Maatschappelijk werker", "Social worker", "2635.1", 3, 3, False, "care", 600, 0.015,
@@ -156,7 +162,7 @@ METIERS: list[Metier] = [
        "7112.1", 1, 3, False, "construction", 700, -0.012, 42, 0.01, 0.40, 2500, "be", 100,
        0.80, "temp"),
     _m("plombier-plombiere", "Plombier / Plombière", "Loodgieter", "Plumber",
-       "7126.1", 2, 3, False, "construction", 500, 0.005, 40, 0.02, 0.45, 2550, "be", 80, 0.84,
+       "7126.8", 2, 3, False, "construction", 500, 0.005, 40, 0.02, 0.45, 2550, "be", 80, 0.84,
        "network"),
     _m("couvreur-couvreuse", "Couvreur / Couvreuse", "Dakdekker", "Roofer",
        "7121.1", 1, 2, False, "construction", 420, -0.020, 41, 0.02, 0.55, 2500, "be", 25,
@@ -174,17 +180,17 @@ METIERS: list[Metier] = [
        "Stone cutter", "7113.1", 2, 3, False, "construction", 35, -0.020, 44, 0.06, 0.50,
        2500, "rural", 6, 0.83, "internship"),
     _m("developpeur-developpeuse-web", "Développeur / Développeuse web", "Webontwikkelaar",
-       "Web developer", "2513.1", 3, 5, False, "it", 900, 0.040, 34, 0.20, 0.28, 3300,
+       "Web developer", "2513.5", 3, 5, False, "it", 900, 0.040, 34, 0.20, 0.28, 3300,
        "urban", 170, 0.83, "job_board"),
     _m("administrateur-administratrice-systemes-et-reseaux",
        "Administrateur / Administratrice systèmes et réseaux", "Systeem- en netwerkbeheerder",
        "Systems and network administrator", "2522.1", 3, 5, False, "it", 450, 0.020, 39,
        0.10, 0.15, 3400, "be", 75, 0.85, "job_board"),
     _m("data-scientist", "Data scientist", "Datawetenschapper", "Data scientist",
-       "2511.3", 5, 5, False, "it", 380, 0.090, 33, 0.30, 0.18, 3800, "urban", 40, 0.87,
+       "2511.4", 5, 5, False, "it", 380, 0.090, 33, 0.30, 0.18, 3800, "urban", 40, 0.87,
        "job_board"),
     _m("analyste-en-cybersecurite", "Analyste en cybersécurité", "Cybersecurity-analist",
-       "Cyber security analyst", "2529.1", 3, 5, True, "it", 300, 0.110, 35, 0.17, 0.22, 3900,
+       "Cyber security analyst", "2529.7", 3, 5, True, "it", 300, 0.110, 35, 0.17, 0.22, 3900,
        "urban", 30, 0.90, "network"),
     _m("technicien-technicienne-support-informatique",
        "Technicien / Technicienne de support informatique", "ICT-helpdeskmedewerker",
@@ -195,25 +201,25 @@ METIERS: list[Metier] = [
        0.80, 2800, "postprod", 40, 0.70, "network",
        codes=(("2654.2", 0.7), ("2654.2.1", 0.2), ("2654.2.3", 0.1))),
     _m("realisateur-realisatrice", "Réalisateur / Réalisatrice", "Regisseur", "Film director",
-       "2654.1", 3, 5, True, "audiovisual", 260, 0.030, 45, 0.30, 0.85, 3100, "av", 30, 0.55,
-       "network", codes=(("2654.1", 0.75), ("2654.1.3", 0.25))),
+       "2654.1.8", 3, 5, True, "audiovisual", 260, 0.030, 45, 0.30, 0.85, 3100, "av", 30, 0.55,
+       "network", codes=(("2654.1.8", 0.75), ("2654.1.8.3", 0.25))),
     _m("producteur-productrice-audiovisuel", "Producteur / Productrice audiovisuel(le)",
-       "Audiovisueel producent", "Audiovisual producer", "2654.3", 3, 5, True, "audiovisual",
+       "Audiovisueel producent", "Audiovisual producer", "2654.3.2", 3, 5, True, "audiovisual",
        180, 0.020, 46, 0.40, 0.75, 3300, "av", 18, 0.60, "network"),
     _m("monteur-monteuse-video", "Monteur / Monteuse vidéo", "Videomonteur", "Video editor",
-       "3521.4", 3, 3, False, "audiovisual", 420, 0.035, 34, 0.35, 0.65, 2650, "av", 55, 0.66,
+       "2654.5", 3, 3, False, "audiovisual", 420, 0.035, 34, 0.35, 0.65, 2650, "av", 55, 0.66,
        "network"),
     _m("ingenieur-ingenieure-du-son", "Ingénieur / Ingénieure du son", "Geluidstechnicus",
-       "Sound engineer", "3521.3", 3, 3, False, "audiovisual", 300, 0.010, 38, 0.12, 0.70,
+       "Sound engineer", "3521.1.10", 3, 3, False, "audiovisual", 300, 0.010, 38, 0.12, 0.70,
        2700, "av", 35, 0.62, "network"),
     _m("cadreur-cadreuse", "Cadreur / Cadreuse", "Cameraman / Cameravrouw", "Camera operator",
-       "3521.1", 3, 3, False, "audiovisual", 280, 0.005, 39, 0.15, 0.72, 2700, "av", 30, 0.60,
+       "3521.1.2", 3, 3, False, "audiovisual", 280, 0.005, 39, 0.15, 0.72, 2700, "av", 30, 0.60,
        "network"),
     _m("cuisinier-cuisiniere", "Cuisinier / Cuisinière", "Kok", "Cook",
        "5120.1", 1, 3, False, "hospitality", 900, 0.005, 36, 0.32, 0.15, 2350, "be", 200,
        0.80, "spontaneous"),
     _m("serveur-serveuse", "Serveur / Serveuse", "Kelner / Serveerster", "Waiter / Waitress",
-       "5131.1", 0, 1, False, "hospitality", 2100, -0.010, 31, 0.55, 0.10, 2150, "be", 150,
+       "5131.2", 0, 1, False, "hospitality", 2100, -0.010, 31, 0.55, 0.10, 2150, "be", 150,
        0.72, "spontaneous", weight=3.5),
     _m("receptionniste-d-hotel", "Réceptionniste d'hôtel", "Hotelreceptionist",
        "Hotel receptionist", "4224.1", 1, 2, False, "hospitality", 380, 0.000, 33, 0.68, 0.02,
@@ -222,7 +228,7 @@ METIERS: list[Metier] = [
        "7512.1", 1, 3, False, "food", 450, -0.015, 42, 0.25, 0.45, 2300, "be", 60, 0.83,
        "network"),
     _m("chauffeur-chauffeuse-poids-lourds", "Chauffeur / Chauffeuse poids lourds",
-       "Vrachtwagenchauffeur", "Heavy truck driver", "8332.1", 0, 1, False, "transport",
+       "Vrachtwagenchauffeur", "Heavy truck driver", "8332.2", 0, 1, False, "transport",
        1400, 0.012, 45, 0.04, 0.12, 2600, "ports", 140, 0.91, "pes", weight=2.0),
     _m("magasinier-magasiniere-cariste", "Magasinier / Magasinière cariste",
        "Magazijnier-heftruckchauffeur", "Forklift truck operator", "8344.1", 0, 1, False,
@@ -232,7 +238,7 @@ METIERS: list[Metier] = [
        "Treinbestuurder", "Train driver", "8311.1", 1, 1, False, "transport", 420, -0.010, 44,
        0.08, 0.0, 3100, "be", None, 0.0, "pes"),
     _m("pilote-de-ligne", "Pilote de ligne", "Lijnpiloot", "Airline pilot",
-       "3153.1", 2, 3, True, "transport", 240, 0.020, 42, 0.07, 0.05, 5200, "urban", None, 0.0,
+       "3153.2.2.1", 2, 3, True, "transport", 240, 0.020, 42, 0.07, 0.05, 5200, "urban", None, 0.0,
        "network"),
     _m("instituteur-institutrice-primaire", "Instituteur / Institutrice primaire",
        "Leerkracht lager onderwijs", "Primary school teacher", "2341.1", 3, 3, False,
@@ -246,21 +252,21 @@ METIERS: list[Metier] = [
        "2411.1", 3, 5, False, "finance", 800, 0.000, 43, 0.55, 0.30, 2900, "be", 150, 0.85,
        "job_board"),
     _m("conseiller-conseillere-bancaire", "Conseiller / Conseillère bancaire", "Bankadviseur",
-       "Bank advisor", "2412.2", 3, 3, False, "finance", 550, -0.035, 44, 0.50, 0.02, 3100,
+       "Bank advisor", "2412.4.1", 3, 3, False, "finance", 550, -0.035, 44, 0.50, 0.02, 3100,
        "be", 60, 0.80, "job_board"),
     _m("actuaire", "Actuaire", "Actuaris", "Actuary",
        "2120.1", 5, 5, True, "finance", 60, 0.010, 40, 0.35, 0.10, 4000, "urban", 6, 0.95,
        "network"),
     _m("soudeur-soudeuse", "Soudeur / Soudeuse", "Lasser", "Welder",
-       "7212.1", 1, 2, False, "industry", 450, 0.005, 40, 0.03, 0.10, 2700, "be", 90, 0.89,
+       "7212.3", 1, 2, False, "industry", 450, 0.005, 40, 0.03, 0.10, 2700, "be", 90, 0.89,
        "temp"),
     _m("operateur-operatrice-de-production-chimique",
        "Opérateur / Opératrice de production chimique", "Procesoperator chemie",
-       "Chemical process operator", "8131.1", 2, 3, False, "industry", 500, 0.010, 40, 0.10,
+       "Chemical process operator", "3133.1", 2, 3, False, "industry", 500, 0.010, 40, 0.10,
        0.0, 3200, "ports", 70, 0.90, "temp"),
     _m("technicien-technicienne-de-maintenance-industrielle",
        "Technicien / Technicienne de maintenance industrielle", "Onderhoudstechnicus",
-       "Industrial maintenance technician", "7233.1", 2, 3, False, "industry", 650, 0.020,
+       "Industrial maintenance technician", "7233.7", 2, 3, False, "industry", 650, 0.020,
        40, 0.04, 0.05, 2900, "be", 120, 0.92, "temp"),
     _m("ingenieur-ingenieure-en-mecanique", "Ingénieur / Ingénieure en mécanique",
        "Werktuigkundig ingenieur", "Mechanical engineer", "2144.1", 5, 5, False, "industry",
@@ -269,16 +275,16 @@ METIERS: list[Metier] = [
        "6130.1", 1, 3, True, "agriculture", 550, -0.025, 53, 0.25, 0.92, 2400, "rural", None,
        0.0, "network"),
     _m("jardinier-jardiniere-paysagiste", "Jardinier / Jardinière paysagiste",
-       "Tuinaanlegger", "Landscape gardener", "6113.1", 1, 2, False, "agriculture", 500,
+       "Tuinaanlegger", "Landscape gardener", "6113.5", 1, 2, False, "agriculture", 500,
        0.015, 38, 0.10, 0.40, 2400, "be", 110, 0.78, "pes"),
     _m("viticulteur-viticultrice", "Viticulteur / Viticultrice", "Wijnbouwer", "Wine grower",
-       "6112.2", 2, 3, False, "agriculture", 45, 0.070, 45, 0.30, 0.80, 2500, "rural", 5,
+       "6112.6", 2, 3, False, "agriculture", 45, 0.070, 45, 0.30, 0.80, 2500, "rural", 5,
        0.80, "network"),
     _m("marechal-ferrant-marechale-ferrante", "Maréchal-ferrant / Maréchale-ferrante",
-       "Hoefsmid", "Farrier", "7221.2", 1, 2, True, "agriculture", 7, -0.060, 44, 0.15, 0.85,
+       "Hoefsmid", "Farrier", "7221.1.1", 1, 2, True, "agriculture", 7, -0.060, 44, 0.15, 0.85,
        2400, "rural", None, 0.0, "network"),
     _m("vendeur-vendeuse", "Vendeur / Vendeuse", "Verkoper", "Shop sales assistant",
-       "5223.1", 0, 1, False, "retail", 3000, -0.010, 35, 0.65, 0.06, 2200, "be", 250, 0.70,
+       "5223.4", 0, 1, False, "retail", 3000, -0.010, 35, 0.65, 0.06, 2200, "be", 250, 0.70,
        "spontaneous", weight=2.0),
     _m("caissier-caissiere", "Caissier / Caissière", "Kassamedewerker", "Cashier",
        "5230.1", 0, 1, False, "retail", 800, -0.045, 34, 0.78, 0.0, 2100, "be", 70, 0.68,
@@ -287,13 +293,13 @@ METIERS: list[Metier] = [
        "7511.1", 1, 2, False, "retail", 500, -0.020, 43, 0.12, 0.50, 2400, "be", 40, 0.85,
        "network"),
     _m("fleuriste", "Fleuriste", "Bloemist", "Florist",
-       "7549.1", 1, 2, False, "retail", 160, -0.010, 40, 0.82, 0.55, 2150, "be", 22, 0.66,
+       "5223.7.18", 1, 2, False, "retail", 160, -0.010, 40, 0.82, 0.55, 2150, "be", 22, 0.66,
        "spontaneous"),
     _m("coiffeur-coiffeuse", "Coiffeur / Coiffeuse", "Kapper", "Hairdresser",
        "5141.1", 1, 3, False, "personal_services", 650, 0.000, 36, 0.80, 0.60, 2100, "be",
        140, 0.70, "spontaneous"),
     _m("luthier-luthiere", "Luthier / Luthière", "Vioolbouwer", "Stringed instrument maker",
-       "7312.1", 3, 3, True, "crafts", 22, 0.000, 47, 0.30, 0.90, 2300, "be", None, 0.0,
+       "7312.6", 3, 3, True, "crafts", 22, 0.000, 47, 0.30, 0.90, 2300, "be", None, 0.0,
        "network"),
     _m("inspecteur-inspectrice-de-police", "Inspecteur / Inspectrice de police",
        "Politie-inspecteur", "Police inspector", "5412.1", 1, 1, False, "public_safety",
@@ -305,16 +311,16 @@ METIERS: list[Metier] = [
        "2642.1", 3, 5, False, "media", 320, -0.015, 43, 0.45, 0.40, 2900, "urban", 35, 0.55,
        "network"),
     _m("traducteur-traductrice", "Traducteur / Traductrice", "Vertaler", "Translator",
-       "2643.1", 5, 5, False, "media", 260, -0.020, 44, 0.72, 0.65, 2900, "urban", 30, 0.60,
+       "2643.6", 5, 5, False, "media", 260, -0.020, 44, 0.72, 0.65, 2900, "urban", 30, 0.60,
        "job_board"),
 ]
-# Register occupations outside the catalogue. 2654.21 and 2221.11 are decoys: they share a
-# textual prefix with 2654.2 and 2221.1 but belong to neither (the rule is "equal, or
-# starts with the code followed by '.'").
+# Register occupations outside the catalogue. 2654.21 and 2221.21 are decoys: they share a
+# textual prefix with 2654.2 and 2221.2 but belong to neither (the rule is "equal, or
+# starts with the code followed by '.'"). 7412.1 is simply a code no métier claims.
 UNMATCHED: list[Metier] = [
     _m("_decoy-2654-21", "-", "-", "-", "2654.21", 3, 3, False, "-", 30, 0.02, 40, 0.5, 0.3,
        3600, "av", 10, 0.30, "job_board"),
-    _m("_decoy-2221-11", "-", "-", "-", "2221.11", 3, 3, False, "-", 45, 0.0, 40, 0.8, 0.0,
+    _m("_decoy-2221-21", "-", "-", "-", "2221.21", 3, 3, False, "-", 45, 0.0, 40, 0.8, 0.0,
        3300, "be", 12, 0.40, "pes"),
     _m("_other-7412-1", "-", "-", "-", "7412.1", 2, 3, False, "-", 60, 0.0, 41, 0.05, 0.2,
        2600, "be", None, 0.0, "temp"),
@@ -893,8 +899,17 @@ Deliberate edge cases: `marechal-ferrant-marechale-ferrante` has fewer than 10 r
 `tailleur-tailleuse-de-pierre`, `viticulteur-viticultrice`, `actuaire`) have regional cells
 of 1-9 records; `electricien-electricienne` is catalogued with the whole ISCO unit group
 `7411` and its records use `7411`, `7411.1` and `7411.2.3`; the register and the workbook
-hold decoy codes `2654.21` and `2221.11` that must **not** count for `2654.2` / `2221.1`,
+hold decoy codes `2654.21` and `2221.21` that must **not** count for `2654.2` / `2221.2`,
 and `7412.1`, which belongs to no métier.
+
+Every catalogue `esco_code` is a real ESCO v1.2 occupation code (present in the French, Dutch
+and English exports) whose labels name the métier, for example `2654.5` "monteur
+audiovisuel/monteuse audiovisuelle" for `monteur-monteuse-video` and `2643.6`
+"traducteur/traductrice" for `traducteur-traductrice`; the exception is
+`electricien-electricienne`, catalogued with the ISCO-08 unit group `7411` (ESCO's
+`iscoGroup`). The child codes used only in the register (`2221.2.2`, `2654.1.8.3`,
+`2654.2.1`, `2654.2.3`, `7411.1`, `7411.2.3`) and the decoys need not be ESCO codes, and no
+catalogue code extends another one, so a record belongs to at most one métier.
 
 ## Files
 

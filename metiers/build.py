@@ -19,8 +19,9 @@ from metiers import cards
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.ingest import relative_raw_path
-from metiers.sources import SOURCES, StagedFile
+from metiers.sources import AGGREGATE_SCHEMA, StagedFile
 from metiers.sources.base import write_parquet_atomically
+from metiers.sources.registry import load_reconciliation
 from metiers.validate import ValidationOutcome
 
 LAYERS = ("meta", "staging", "intermediate", "marts")
@@ -75,12 +76,52 @@ def remove_stale_builds(marts_dir: Path) -> list[Path]:
     return removed
 
 
-def _empty_staging_file(settings: Settings, source: str) -> str:
-    """A typed, empty Parquet for a source with no files, so every model reads the same way."""
-    spec = SOURCES[source]
-    path = settings.staging_dir / "_empty" / f"{source}.parquet"
+TEXT, INT, FLOAT = pl.String(), pl.Int32(), pl.Float64()
+# The columns each role's staging model reads. A role without files is given an empty,
+# typed Parquet of this shape, so every model runs the same way with or without the source.
+ROLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "catalogue": {
+        "slug": TEXT, "title_fr": TEXT, "title_nl": TEXT, "title_en": TEXT, "esco_code": TEXT,
+        "training_years_min": INT, "training_years_max": INT,
+        "training_plus_experience": pl.Boolean(),
+    },
+    "register": {
+        "year": INT, "person_id": TEXT, "occupation_code": TEXT, "region": TEXT, "sex": TEXT,
+        "age": INT, "status": TEXT, "gross_monthly_eur": FLOAT, "experience_years": INT,
+        "weight": FLOAT,
+    },
+    "insertion": {
+        "cohort_year": INT, "occupation_code": TEXT, "leavers": pl.Int64(),
+        "employed_6m": pl.Int64(), "main_channel": TEXT,
+    },
+    "facts": {
+        "slug": TEXT, "indicator": TEXT, "value": FLOAT, "value_min": FLOAT, "value_max": FLOAT,
+        "unit": TEXT, "year": INT, "region": TEXT, "source": TEXT, "source_url": TEXT,
+        "note": TEXT, "override": pl.Boolean(),
+    },
+    "aggregate": dict(AGGREGATE_SCHEMA),
+    "esco_occupations": {
+        "concept_uri": TEXT, "code": TEXT, "isco_group": TEXT, "preferred_label": TEXT,
+        "label_masculine": TEXT, "label_feminine": TEXT, "alt_labels": pl.List(TEXT),
+        "hidden_labels": pl.List(TEXT), "status": TEXT, "modified_date": pl.Datetime("us"),
+        "lang": TEXT, "has_nace": pl.Boolean(),
+    },
+    "esco_isco_groups": {
+        "concept_uri": TEXT, "code": TEXT, "level": INT, "preferred_label": TEXT,
+        "alt_labels": pl.List(TEXT), "lang": TEXT,
+    },
+    "context": {
+        "dataflow": TEXT, "geo": TEXT, "time_period": TEXT, "value": FLOAT, "flag": TEXT,
+    },
+    "regions": {"code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT},
+}  # fmt: skip
+
+
+def _empty_staging_file(settings: Settings, role: str) -> str:
+    """A typed, empty Parquet for a role with no files."""
+    path = settings.staging_dir / "_empty" / f"{role}.parquet"
     if not path.exists():
-        write_parquet_atomically(pl.LazyFrame(schema=spec.schema), path)
+        write_parquet_atomically(pl.LazyFrame(schema=ROLE_SCHEMAS[role]), path)
     return str(path)
 
 
@@ -92,11 +133,12 @@ def _set_inputs(
     connection: duckdb.DuckDBPyConnection, staged: list[StagedFile], settings: Settings
 ) -> None:
     connection.execute(f"SET VARIABLE min_records = {int(settings.min_records)}")
-    for source in SOURCES:
-        files = [item.staging_path for item in staged if item.source == source]
-        files = files or [_empty_staging_file(settings, source)]
+    registry = settings.registry
+    for role in ROLE_SCHEMAS:
+        files = [item.staging_path for item in staged if registry[item.source].role == role]
+        files = files or [_empty_staging_file(settings, role)]
         listed = ", ".join(_quote(path) for path in files)
-        connection.execute(f"SET VARIABLE {source}_files = [{listed}]")
+        connection.execute(f"SET VARIABLE {role}_files = [{listed}]")
 
 
 def _record_sources(
@@ -121,6 +163,46 @@ def _record_sources(
     if rows:
         frame = pl.DataFrame(rows).to_arrow()  # noqa: F841 - read by DuckDB by name
         connection.execute("INSERT INTO meta_sources BY NAME SELECT * FROM frame")
+
+
+def _insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    if rows:
+        frame = pl.DataFrame(rows, infer_schema_length=None).to_arrow()  # noqa: F841
+        connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+
+
+def _record_registry(connection: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    rows = [
+        {
+            "source_id": spec.name,
+            "description": spec.description,
+            "adapter": spec.adapter,
+            "role": spec.role,
+            "folder": spec.folder or spec.name,
+            "patterns": list(spec.patterns),
+            "required": spec.required,
+            "feeds": list(spec.feeds),
+            "precedence": spec.precedence,
+            "citation": spec.citation,
+            "licence": spec.licence,
+            "url": spec.url,
+            "cadence_days": spec.cadence_days,
+        }
+        for spec in settings.registry.values()
+    ]
+    _insert_rows(connection, "meta_source_registry", rows)
+
+
+def _record_tolerances(connection: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    rows = [
+        {
+            "indicator": indicator,
+            "relative": tolerance.get("relative"),
+            "absolute": tolerance.get("absolute"),
+        }
+        for indicator, tolerance in load_reconciliation(settings.sources_file).items()
+    ]
+    _insert_rows(connection, "meta_reconciliation_tolerance", rows)
 
 
 def record_validation(
@@ -148,7 +230,8 @@ def record_validation(
 
 
 def _check_references(connection: duckdb.DuckDBPyConnection) -> None:
-    """Facts for a slug the catalogue does not know would vanish from every card: refuse."""
+    """Facts for a slug the catalogue does not know would vanish from every card, and a
+    catalogue code ESCO does not know would match nothing: refuse both."""
     unknown = connection.sql(
         """
         SELECT facts.slug, facts.source_file, count(*) AS n
@@ -161,20 +244,50 @@ def _check_references(connection: duckdb.DuckDBPyConnection) -> None:
         GROUP BY ALL ORDER BY facts.slug
         """
     ).fetchall()
-    if unknown:
-        raise DataRejected(
-            [
-                DataProblem(
-                    file=str(source_file),
-                    column="slug",
-                    rule="slug exists in the catalogue (metiers/metiers.csv)",
-                    sample=[slug for slug, file, _n in unknown if file == source_file],
-                    count=sum(n for _slug, file, n in unknown if file == source_file),
-                )
-                for source_file in sorted({str(file) for _slug, file, _n in unknown})
-            ],
-            stage="build",
+    problems = [
+        DataProblem(
+            file=str(source_file),
+            column="slug",
+            rule="slug exists in the catalogue (metiers/metiers.csv)",
+            sample=[slug for slug, file, _n in unknown if file == source_file],
+            count=sum(n for _slug, file, n in unknown if file == source_file),
         )
+        for source_file in sorted({str(file) for _slug, file, _n in unknown})
+    ]
+    problems += _check_esco_codes(connection)
+    if problems:
+        raise DataRejected(problems, stage="build")
+
+
+def _check_esco_codes(connection: duckdb.DuckDBPyConnection) -> list[DataProblem]:
+    """With ESCO present, every catalogue code must be an ESCO occupation code or an ISCO-08
+    unit group ESCO knows: a typo would otherwise silently match nothing."""
+    if not connection.execute("SELECT count(*) FROM staging.stg_esco_occupations").fetchone()[0]:
+        return []
+    unknown = connection.execute(
+        """
+        SELECT metiers.slug, metiers.esco_code, files.raw_file
+        FROM staging.stg_metiers AS metiers
+        LEFT JOIN intermediate.int_source_files AS files USING (staging_file)
+        WHERE metiers.esco_code NOT IN (SELECT code FROM staging.stg_esco_occupations)
+            AND metiers.esco_code NOT IN (SELECT isco_group FROM staging.stg_esco_occupations)
+            AND metiers.esco_code NOT IN (
+                SELECT code FROM staging.stg_esco_isco_groups WHERE level = 4
+            )
+        ORDER BY metiers.slug
+        """
+    ).fetchall()
+    if not unknown:
+        return []
+    return [
+        DataProblem(
+            file=str(unknown[0][2]),
+            column="esco_code",
+            rule="code exists in ESCO (an occupation code or an ISCO-08 unit group)",
+            sample=[f"{code} ({slug})" for slug, code, _file in unknown],
+            count=len(unknown),
+        )
+    ]
 
 
 def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
@@ -208,6 +321,10 @@ def build_marts(
                 connection.execute(model.path.read_text(encoding="utf-8"))
                 if model.name == "meta_sources":
                     _record_sources(connection, staged, settings, datetime.now(UTC))
+                if model.name == "meta_source_registry":
+                    _record_registry(connection, settings)
+                if model.name == "meta_reconciliation_tolerance":
+                    _record_tolerances(connection, settings)
             record_validation(connection, source_outcomes, stage="source")
             _fill_cards(connection)
             for schema in TRANSIENT_SCHEMAS:

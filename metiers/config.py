@@ -11,6 +11,7 @@ SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
 DEFAULT_MARTS_DIR = PROJECT_ROOT / "data" / "marts"
+DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.toml"
 PUBLISHED_NAME = "metiers.duckdb"
 DEFAULT_MIN_RECORDS = 10
 # Oldest storage format that still holds everything we write: DuckDB 1.x clients open the file.
@@ -27,14 +28,23 @@ class Settings:
     min_records: int = DEFAULT_MIN_RECORDS
     validation_batch_rows: int = 1_000_000
     history_keep: int = 5
+    sources_file: Path = DEFAULT_SOURCES_FILE
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "sources_file", Path(self.sources_file).resolve())
         object.__setattr__(self, "raw_dir", Path(self.raw_dir).resolve())
         object.__setattr__(self, "marts_dir", Path(self.marts_dir).resolve())
         staging = self.staging_dir or self.marts_dir.parent / "staging"
         object.__setattr__(self, "staging_dir", Path(staging).resolve())
         if self.min_records < 1:
             raise ValueError("min_records must be at least 1")
+
+    @property
+    def registry(self) -> dict:
+        """The declared sources (metiers.sources.registry.SourceSpec by id)."""
+        from metiers.sources.registry import load_registry
+
+        return load_registry(self.sources_file)
 
     @property
     def published_path(self) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from metiers.config import Settings
 from metiers.errors import DataProblem, DataRejected
-from metiers.sources import SOURCES, StagedFile, get_source, stage_file
+from metiers.sources import StagedFile, stage_file
 from metiers.sources.base import sha256_of
 
 
@@ -21,7 +21,7 @@ def discover(settings: Settings) -> dict[str, list[Path]]:
             [DataProblem(file=str(settings.raw_dir), rule="raw folder exists")], stage="ingest"
         )
     raw_root = settings.raw_dir.resolve()
-    for name, spec in SOURCES.items():
+    for name, spec in settings.registry.items():
         files = []
         for path in spec.files(settings.raw_dir):
             if not path.resolve().is_relative_to(raw_root) or ".." in path.name:
@@ -32,7 +32,7 @@ def discover(settings: Settings) -> dict[str, list[Path]]:
             patterns = ", ".join(spec.patterns)
             problems.append(
                 DataProblem(
-                    file=str(settings.raw_dir / name),
+                    file=str(settings.raw_dir / (spec.folder or name)),
                     rule=f"required source '{name}' has a file matching {patterns}",
                 )
             )
@@ -50,7 +50,7 @@ def staging_path_for(settings: Settings, source: str, raw_path: Path, sha256: st
 
 def ingest_file(source: str, raw_path: Path, settings: Settings) -> StagedFile:
     """Stage one raw file; the raw file itself is only read."""
-    spec = get_source(source)
+    spec = settings.registry[source]
     sha256 = sha256_of(raw_path)
     out_path = staging_path_for(settings, source, raw_path, sha256)
     staged = stage_file(raw_path, spec, out_path, sha256=sha256)

@@ -54,7 +54,10 @@ def stage_one(item: tuple[str, Path], settings: Settings) -> StagedFile:
 
 def validate_one(staged: StagedFile, settings: Settings) -> ValidationOutcome:
     return validate_staged_file(
-        staged, settings.validation_batch_rows, target=relative_raw_path(staged.raw_path, settings)
+        staged,
+        settings.registry[staged.source],
+        settings.validation_batch_rows,
+        target=relative_raw_path(staged.raw_path, settings),
     )
 
 

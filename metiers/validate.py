@@ -269,11 +269,8 @@ def source_parameters() -> dict:
     return {"current_year": date.today().year}
 
 
-def validate_staged_file(staged: Any, batch_rows: int, target: str) -> ValidationOutcome:
-    """Run the source's suite on one staged file (see metiers.sources.StagedFile)."""
-    from metiers.sources import get_source
-
-    spec = get_source(staged.source)
+def validate_staged_file(staged: Any, spec: Any, batch_rows: int, target: str) -> ValidationOutcome:
+    """Run the source's suite on one staged file (metiers.sources.StagedFile, SourceSpec)."""
     return validate_parquet(
         Path(staged.staging_path),
         spec.suite_name,

@@ -9,6 +9,7 @@ import polars as pl
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources import delimited, parquet, xlsx
 from metiers.sources.base import (
+    SOURCE_ROW,
     RawTable,
     StagedFile,
     conform,
@@ -21,14 +22,104 @@ from metiers.sources.base import (
 )
 from metiers.sources.registry import SOURCES, SourceSpec, get_source
 
-__all__ = ["SOURCES", "SourceSpec", "StagedFile", "get_source", "open_raw", "stage_file"]
+__all__ = [
+    "AGGREGATE_SCHEMA",
+    "SOURCES",
+    "SourceSpec",
+    "StagedFile",
+    "get_source",
+    "open_raw",
+    "stage_file",
+]
+
+
+AGGREGATE_SCHEMA = {
+    "source_id": pl.String(),
+    "occupation_code": pl.String(),
+    "year": pl.Int32(),
+    "region": pl.String(),
+    "indicator": pl.String(),
+    "value": pl.Float64(),
+    "flag": pl.String(),
+    SOURCE_ROW: pl.Int64(),
+}
+
+
+def aggregate_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.DataFrame:
+    """A published table in long form: one row per occupation, year, region and fed indicator.
+
+    Every source of role `aggregate` stages to this one shape, so the build reads them all
+    alike and a new one needs no SQL.
+    """
+    missing = [name for name in ("occupation_code", *spec.feeds) if name not in frame.columns]
+    if missing:
+        raise DataRejected(
+            [
+                DataProblem(file=str(path), column=name, rule="column mapped by the registry")
+                for name in missing
+            ],
+            stage="ingest",
+        )
+    parts = []
+    for indicator in spec.feeds:
+        flag = f"{indicator}_flag"
+        parts.append(
+            frame.select(
+                pl.lit(spec.name).alias("source_id"),
+                pl.col("occupation_code").cast(pl.String),
+                (pl.col("year") if "year" in frame.columns else pl.lit(None))
+                .cast(pl.Int32)
+                .alias("year"),
+                (pl.col("region") if "region" in frame.columns else pl.lit(None))
+                .cast(pl.String)
+                .alias("region"),
+                pl.lit(indicator).alias("indicator"),
+                pl.col(indicator).cast(pl.Float64).alias("value"),
+                (pl.col(flag) if flag in frame.columns else pl.lit(None))
+                .cast(pl.String)
+                .alias("flag"),
+                (pl.col(SOURCE_ROW) if SOURCE_ROW in frame.columns else pl.lit(None))
+                .cast(pl.Int64)
+                .alias(SOURCE_ROW),
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame(schema=AGGREGATE_SCHEMA)
+
+
+def read_with_adapter(path: Path, spec: SourceSpec) -> RawTable:
+    """Open a raw file with the adapter its source declares."""
+    options = spec.adapter_options
+    if spec.adapter == "tabular":
+        return open_raw(path, spec)
+    if spec.adapter == "esco_occupations":
+        from metiers.sources import esco
+
+        return RawTable(frame=esco.read_occupations(path, options).lazy(), numbered=True)
+    if spec.adapter == "esco_isco_groups":
+        from metiers.sources import esco
+
+        return RawTable(frame=esco.read_isco_groups(path, options).lazy(), numbered=True)
+    if spec.adapter == "eurostat":
+        from metiers.sources import eurostat
+
+        return RawTable(frame=eurostat.read(path, options).lazy(), numbered=True)
+    if spec.adapter == "statbel":
+        from metiers.sources import statbel
+
+        return RawTable(frame=statbel.read(path, options).lazy(), numbered=True)
+    if spec.adapter == "aggregate":
+        from metiers.sources import aggregate
+
+        wide = aggregate.read(path, options)
+        return RawTable(frame=aggregate_long(wide, spec, path).lazy(), numbered=True)
+    raise read_error(path, f"unknown adapter '{spec.adapter}'")
 
 
 def open_raw(path: Path, spec: SourceSpec) -> RawTable:
-    """Open a raw file with the adapter of its format, chosen by file suffix."""
+    """Open a tabular raw file with the adapter of its format, chosen by file suffix."""
     suffix = path.suffix.lower()
     if suffix in delimited.SUFFIXES:
-        return delimited.read(path)
+        return delimited.read(path, spec.adapter_options)
     if suffix in parquet.SUFFIXES:
         return parquet.read(path)
     if suffix in xlsx.SUFFIXES:
@@ -40,7 +131,7 @@ def stage_file(
     path: Path, spec: SourceSpec, out_path: Path, sha256: str | None = None
 ) -> StagedFile:
     """Read one raw file, cast it to the source's schema and write its staging Parquet."""
-    raw = open_raw(path, spec)
+    raw = read_with_adapter(path, spec)
     try:
         write_parquet_atomically(conform(raw, spec, path), out_path)
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as error:

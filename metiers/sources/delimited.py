@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -20,19 +22,30 @@ def sniff_separator(path: Path) -> str:
     return best if counts[best] > 0 else ","
 
 
-def read(path: Path) -> RawTable:
-    """Lazy scan with all columns as text, so casting and its errors happen in one place."""
+def read(path: Path, options: Mapping[str, Any] | None = None) -> RawTable:
+    """All columns as text, so casting and its errors happen in one place.
+
+    UTF-8 files are scanned lazily (they may be large); other encodings are read eagerly,
+    since polars decodes them only in `read_csv`.
+    """
+    options = options or {}
     if path.stat().st_size == 0:
         raise read_error(path, "file is empty")
+    separator = options.get("separator", "auto")
+    if separator in (None, "", "auto"):
+        separator = sniff_separator(path)
+    encoding = str(options.get("encoding", "utf-8")).lower().replace("_", "-")
     try:
-        frame = pl.scan_csv(
-            path,
-            separator=sniff_separator(path),
-            infer_schema=False,
-            encoding="utf8",
-        )
-        frame.collect_schema()
-    except (pl.exceptions.NoDataError, pl.exceptions.ComputeError) as error:
-        raise read_error(path, f"unreadable as UTF-8 delimited text ({error})") from error
+        if encoding in ("utf-8", "utf8", "utf-8-sig"):
+            frame = pl.scan_csv(path, separator=separator, infer_schema=False, encoding="utf8")
+            frame.collect_schema()
+        else:
+            frame = pl.read_csv(
+                path, separator=separator, infer_schema=False, encoding=encoding
+            ).lazy()
+    except (pl.exceptions.NoDataError, pl.exceptions.ComputeError, LookupError) as error:
+        raise read_error(
+            path, f"unreadable as {encoding} text separated by {separator!r} ({error})"
+        ) from error
     # Record 1 is on line 2, under the header.
     return RawTable(frame=frame, first_row=2)

@@ -10,8 +10,11 @@ SELECT
     figures.source_files,
     figures.period,
     figures.n_records,
-    figures.suppressed
-FROM intermediate.int_figures_disclosed AS figures
+    figures.suppressed,
+    figures.flag,
+    figures.override,
+    figures.available_candidates
+FROM intermediate.int_figures_reconciled AS figures
 CROSS JOIN intermediate.int_reference_year AS reference
 ORDER BY figures.slug, figures.indicator;
 
@@ -21,8 +24,11 @@ COMMENT ON COLUMN metier_figure_lineage.reference_year IS 'Reference year Y of t
 COMMENT ON COLUMN metier_figure_lineage.figure IS 'Figure of the card the value belongs to (salary_senior groups its median and 90th percentile).';
 COMMENT ON COLUMN metier_figure_lineage.indicator IS 'Name of the value: the column of metier_figures that holds it.';
 COMMENT ON COLUMN metier_figure_lineage.value IS 'The published value; null when withheld.';
-COMMENT ON COLUMN metier_figure_lineage.source_id IS 'Source id (register, insertion, facts; see meta_sources).';
+COMMENT ON COLUMN metier_figure_lineage.source_id IS 'Source id that won reconciliation (see meta_source_registry).';
 COMMENT ON COLUMN metier_figure_lineage.source_files IS 'Raw files the value was computed from, relative to the raw folder.';
 COMMENT ON COLUMN metier_figure_lineage.period IS 'Year, or first-last year when years or cohorts are pooled.';
 COMMENT ON COLUMN metier_figure_lineage.n_records IS 'Records the value rests on; null when withheld or for editorial figures.';
+COMMENT ON COLUMN metier_figure_lineage.flag IS 'Publisher flag of the value (top_coded, not_available, ...); null when none.';
+COMMENT ON COLUMN metier_figure_lineage.override IS 'True when an editorial fact marked as an override set the value.';
+COMMENT ON COLUMN metier_figure_lineage.available_candidates IS 'How many sources gave a usable value (see metier_figure_candidates).';
 COMMENT ON COLUMN metier_figure_lineage.suppressed IS 'Why the value is null (disclosure control or missing data); null when published.';

@@ -12,5 +12,6 @@ SELECT
     source::VARCHAR AS source,
     source_url::VARCHAR AS source_url,
     note::VARCHAR AS note,
+    coalesce(override::BOOLEAN, false) AS override,
     filename AS staging_file
 FROM read_parquet(getvariable('facts_files'), filename = true, union_by_name = true);

@@ -10,4 +10,4 @@ SELECT
     training_years_max::INTEGER AS training_years_max,
     training_plus_experience::BOOLEAN AS training_plus_experience,
     filename AS staging_file
-FROM read_parquet(getvariable('metiers_files'), filename = true, union_by_name = true);
+FROM read_parquet(getvariable('catalogue_files'), filename = true, union_by_name = true);

@@ -1,0 +1,31 @@
+-- The source registry (sources.toml) the refresh ran with. Filled by metiers/build.py.
+CREATE OR REPLACE TABLE meta_source_registry (
+    source_id VARCHAR NOT NULL,
+    description VARCHAR,
+    adapter VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    folder VARCHAR NOT NULL,
+    patterns VARCHAR[] NOT NULL,
+    required BOOLEAN NOT NULL,
+    feeds VARCHAR[],
+    precedence INTEGER NOT NULL,
+    citation VARCHAR,
+    licence VARCHAR,
+    url VARCHAR,
+    cadence_days INTEGER
+);
+
+COMMENT ON TABLE meta_source_registry IS 'Every declared source (sources.toml) of the refresh that built this file: how it is read, what it feeds, its precedence, citation, licence and cadence.';
+COMMENT ON COLUMN meta_source_registry.source_id IS 'Source id, as named in every *_source column.';
+COMMENT ON COLUMN meta_source_registry.description IS 'What the source is.';
+COMMENT ON COLUMN meta_source_registry.adapter IS 'How its files are read (tabular, esco_occupations, esco_isco_groups, eurostat, statbel, aggregate).';
+COMMENT ON COLUMN meta_source_registry.role IS 'What the build does with it (catalogue, register, insertion, facts, aggregate, ...).';
+COMMENT ON COLUMN meta_source_registry.folder IS 'Sub-folder of the raw folder holding its files.';
+COMMENT ON COLUMN meta_source_registry.patterns IS 'File name patterns of its files.';
+COMMENT ON COLUMN meta_source_registry.required IS 'Whether a refresh stops when the source has no file.';
+COMMENT ON COLUMN meta_source_registry.feeds IS 'Indicators the source gives candidate values for.';
+COMMENT ON COLUMN meta_source_registry.precedence IS 'When several sources give the same figure, the lowest precedence wins (an editorial override wins over all).';
+COMMENT ON COLUMN meta_source_registry.citation IS 'How to cite the source.';
+COMMENT ON COLUMN meta_source_registry.licence IS 'Licence or terms of reuse.';
+COMMENT ON COLUMN meta_source_registry.url IS 'Where the source is published.';
+COMMENT ON COLUMN meta_source_registry.cadence_days IS 'How often the source is expected to change, in days.';
