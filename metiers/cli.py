@@ -171,5 +171,37 @@ def list_command(
         typer.echo(f"{row['slug']:<{width}}  {row['esco_code']:<10} {count:>8}  {row['title']}")
 
 
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to look for, e.g. 'monteuse'.")],
+    lang: Annotated[
+        Lang | None,
+        typer.Option("--lang", help="Search labels of this language only [default: all]."),
+    ] = None,
+    output: Annotated[CardFormat, typer.Option("--format", help="text or json.")] = CardFormat.text,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Find métiers by title or ESCO label, ignoring case and accents."""
+    from metiers import mart
+
+    try:
+        with mart.connect_published(marts_dir) as connection:
+            rows = mart.search(connection, text, lang.value if lang else None)
+    except Exception as error:
+        raise _fail(error) from None
+    if output is CardFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo(f"no métier matches '{text}'", err=True)
+        raise typer.Exit(1)
+    width = max(len(row["slug"]) for row in rows)
+    for row in rows:
+        typer.echo(
+            f"{row['slug']:<{width}}  {row['title']}  "
+            f"[{row['matched_in']} ({row['matched_lang']}): {row['matched_label']}]"
+        )
+
+
 def main() -> None:  # pragma: no cover - console entry point
     sys.exit(app())

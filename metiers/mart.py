@@ -53,3 +53,59 @@ def metier(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> tuple
 def publication(connection: duckdb.DuckDBPyConnection) -> dict:
     rows = connection.sql("SELECT * FROM meta_publication").pl().to_dicts()
     return rows[0] if rows else {}
+
+
+def search(
+    connection: duckdb.DuckDBPyConnection, text: str, lang: str | None = None, limit: int = 20
+) -> list[dict]:
+    """Métiers whose title or ESCO label (preferred, gendered or alternative) contains `text`,
+    ignoring case and accents; one row per métier, with the best-matching label."""
+    languages = [lang] if lang else ["fr", "nl", "en"]
+    titles = " UNION ALL ".join(
+        f"SELECT slug, '{code}' AS lang, 'title' AS kind, title_{code} AS label FROM metier_figures"
+        for code in languages
+    )
+    return (
+        connection.sql(
+            f"""
+            WITH candidates AS (
+                {titles}
+                UNION ALL
+                SELECT figures.slug, labels.lang, 'esco ' || labels.kind, labels.label
+                FROM metier_figures AS figures
+                INNER JOIN esco_labels AS labels
+                    ON labels.code = figures.esco_code
+                    OR starts_with(labels.code, figures.esco_code || '.')
+                WHERE labels.lang IN ({", ".join(f"'{code}'" for code in languages)})
+            ),
+            matches AS (
+                SELECT
+                    *,
+                    CASE kind
+                        WHEN 'title' THEN 0 WHEN 'esco preferred' THEN 1
+                        WHEN 'esco masculine' THEN 2 WHEN 'esco feminine' THEN 3 ELSE 4
+                    END AS kind_rank
+                FROM candidates
+                WHERE label IS NOT NULL
+                    AND contains(strip_accents(lower(label)), strip_accents(lower($text)))
+            )
+            SELECT
+                matches.slug,
+                coalesce(figures.title_{languages[0]}, figures.title_fr) AS title,
+                arg_min(matches.label, (matches.kind_rank, length(matches.label)))
+                    AS matched_label,
+                arg_min(matches.kind, (matches.kind_rank, length(matches.label)))
+                    AS matched_in,
+                arg_min(matches.lang, (matches.kind_rank, length(matches.label)))
+                    AS matched_lang
+            FROM matches
+            INNER JOIN metier_figures AS figures USING (slug)
+            GROUP BY ALL
+            ORDER BY bool_or(matches.kind = 'title') DESC, min(length(matches.label)), slug
+            LIMIT {int(limit)}
+            """,
+            params={"text": text.strip()},
+        )
+        .pl()
+        .to_dicts()
+    )
