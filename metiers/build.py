@@ -293,7 +293,12 @@ def _check_esco_codes(connection: duckdb.DuckDBPyConnection) -> list[DataProblem
 def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     figures = connection.sql("SELECT * FROM metier_figures").pl()
     regions = connection.sql("SELECT slug, region, year, headcount FROM metier_regions").pl()
-    frame = cards.build_cards(figures, regions).to_arrow()  # noqa: F841
+    citations = dict(
+        connection.execute(
+            "SELECT source_id, coalesce(nullif(citation, ''), source_id) FROM meta_source_registry"
+        ).fetchall()
+    )
+    frame = cards.build_cards(figures, regions, citations).to_arrow()  # noqa: F841
     connection.execute("INSERT INTO metier_cards BY NAME SELECT * FROM frame")
 
 

@@ -52,7 +52,12 @@ def _present(value: Any) -> bool:
     return value is not None and value == value  # NaN-safe
 
 
-def card_strings(figures: dict, regions: list[str], lang: str) -> dict[str, str | None]:
+def card_strings(
+    figures: dict,
+    regions: list[str],
+    lang: str,
+    source_citations: dict[str, str] | None = None,
+) -> dict[str, str | None]:
     """Display strings of one métier in one language; None where the figure is not published."""
 
     def when(*values: Any) -> bool:
@@ -112,26 +117,42 @@ def card_strings(figures: dict, regions: list[str], lang: str) -> dict[str, str 
         "regions": ", ".join(display.region_name(code, lang) for code in regions) or None,
     }
     citations = {"freelance_rate": figures.get("freelance_rate_citation")}
-    strings["footnotes"] = "\n".join(footnotes(figures, lang, citations))
+    strings["footnotes"] = "\n".join(footnotes(figures, lang, citations, source_citations))
     return strings
 
 
-def footnotes(figures: dict, lang: str, citations: dict[str, str] | None = None) -> list[str]:
-    """One line per card figure: label, source, period, files."""
+def footnotes(
+    figures: dict,
+    lang: str,
+    citations: dict[str, str] | None = None,
+    source_citations: dict[str, str] | None = None,
+) -> list[str]:
+    """One line per card figure: label, source, period, files, and whether an editorial
+    override or a publisher's flag applies. `citations` names the source of one figure,
+    `source_citations` the citation of each source id (from the registry)."""
     lines = []
     for line, (figure, _unit) in CARD_FIGURES.items():
         source = figures.get(f"{figure}_source")
         if not source:
             continue
-        name = (citations or {}).get(figure) or SOURCE_NAMES.get(source, {}).get(lang, source)
+        name = (
+            (citations or {}).get(figure)
+            or SOURCE_NAMES.get(source, {}).get(lang)
+            or (source_citations or {}).get(source)
+            or source
+        )
         period = figures.get(f"{figure}_period")
         files = figures.get(f"{figure}_source_files")
-        label_key = "salary_senior" if line == "salary_senior" else line
-        text = f"{display.label(label_key, lang)}: {name}"
+        text = f"{display.label(line, lang)}: {name}"
         if period:
             text += f", {period}"
         if files:
             text += f" ({files})"
+        if figures.get(f"{figure}_override"):
+            text += f" — {display.label('override', lang)}"
+        flag = figures.get(f"{figure}_flag")
+        if flag:
+            text += f" [{display.flag_text(flag, lang)}]"
         lines.append(text)
     return lines
 
@@ -150,13 +171,17 @@ def leading_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[
     return rows["region"].to_list()
 
 
-def build_cards(figures: pl.DataFrame, regions: pl.DataFrame) -> pl.DataFrame:
+def build_cards(
+    figures: pl.DataFrame,
+    regions: pl.DataFrame,
+    source_citations: dict[str, str] | None = None,
+) -> pl.DataFrame:
     """Rows of metier_cards: every métier in every language."""
     records = []
     for row in figures.iter_rows(named=True):
         top = leading_regions(regions, row["slug"], row["reference_year"])
         for lang in LANGUAGES:
-            strings = card_strings(row, top, lang)
+            strings = card_strings(row, top, lang, source_citations)
             records.append(
                 {"slug": row["slug"], "lang": lang, "reference_year": row["reference_year"]}
                 | strings
@@ -203,6 +228,8 @@ def figure_entries(figures: dict, card: dict, lang: str) -> list[dict]:
             "source_files": figures.get(f"{figure}_source_files"),
             "n_records": figures.get(f"{figure}_n_records"),
             "suppressed": figures.get(f"{figure}_suppressed"),
+            "override": bool(figures.get(f"{figure}_override")),
+            "flag": figures.get(f"{figure}_flag"),
         }
         if line == "insertion":
             entry["main_channel"] = figures.get("insertion_main_channel")

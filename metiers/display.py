@@ -63,6 +63,7 @@ LABELS = {
         "sources": "Sources",
         "not_published": "non publié",
         "gross_month": "brut/mois",
+        "override": "valeur éditoriale, remplace le calcul",
     },
     "nl": {
         "box_title": "Het beroep in cijfers (België {year})",
@@ -81,6 +82,7 @@ LABELS = {
         "sources": "Bronnen",
         "not_published": "niet gepubliceerd",
         "gross_month": "bruto/maand",
+        "override": "redactionele waarde, vervangt de berekening",
     },
     "en": {
         "box_title": "The occupation in figures (Belgium {year})",
@@ -99,6 +101,7 @@ LABELS = {
         "sources": "Sources",
         "not_published": "not published",
         "gross_month": "gross/month",
+        "override": "editorial value, replaces the computed one",
     },
 }
 
@@ -296,3 +299,49 @@ def reason(text: str | None, lang: str) -> str | None:
             groups = [SOURCE_WORDS.get(group, {}).get(lang, group) for group in match.groups()]
             return words[lang].format(*groups)
     return text
+
+
+FLAG_TEXTS = {
+    "top_coded": {
+        "fr": "valeur plafonnée: au moins ce montant",
+        "nl": "afgetopte waarde: minstens dit bedrag",
+        "en": "top-coded: at least this amount",
+    },
+    "not_available": {"fr": "non disponible", "nl": "niet beschikbaar", "en": "not available"},
+}
+
+
+def flag_text(flag: str, lang: str) -> str:
+    """A publisher's flag in words: aggregate markers, or Eurostat's one-letter flags."""
+    _check_lang(lang)
+    if flag in FLAG_TEXTS:
+        return FLAG_TEXTS[flag][lang]
+    return ", ".join(eurostat_flags(flag, lang))
+
+
+# Eurostat's observation flags, which the card carries beside the value they qualify.
+EUROSTAT_FLAGS: dict[str, dict[str, str]] = {
+    "b": {"fr": "rupture de série", "nl": "breuk in de reeks", "en": "break in time series"},
+    "c": {"fr": "confidentiel", "nl": "vertrouwelijk", "en": "confidential"},
+    "d": {"fr": "définition différente", "nl": "afwijkende definitie", "en": "definition differs"},
+    "e": {"fr": "estimé", "nl": "geschat", "en": "estimated"},
+    "f": {"fr": "prévision", "nl": "prognose", "en": "forecast"},
+    "n": {"fr": "non significatif", "nl": "niet significant", "en": "not significant"},
+    "p": {"fr": "provisoire", "nl": "voorlopig", "en": "provisional"},
+    "r": {"fr": "révisé", "nl": "herzien", "en": "revised"},
+    "s": {"fr": "estimation Eurostat", "nl": "Eurostat-schatting", "en": "Eurostat estimate"},
+    "u": {"fr": "peu fiable", "nl": "weinig betrouwbaar", "en": "low reliability"},
+    "z": {"fr": "sans objet", "nl": "niet van toepassing", "en": "not applicable"},
+}
+
+
+def eurostat_flags(flag: str | None, lang: str) -> list[str]:
+    """The meaning of each letter of a flag (`bu` -> two texts); unknown letters stay as is."""
+    _check_lang(lang)
+    if not flag:
+        return []
+    return [
+        EUROSTAT_FLAGS[letter][lang] if letter in EUROSTAT_FLAGS else letter
+        for letter in flag
+        if not letter.isspace()
+    ]

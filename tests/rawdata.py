@@ -43,6 +43,7 @@ FACTS_COLUMNS = [
     "source",
     "source_url",
     "note",
+    "override",
 ]
 
 

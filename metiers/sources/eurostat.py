@@ -38,6 +38,8 @@ from typing import Any
 
 import polars as pl
 
+from metiers import display
+from metiers.display import EUROSTAT_FLAGS
 from metiers.errors import DataProblem, DataRejected, UsageError
 from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, read_error
 
@@ -49,7 +51,6 @@ FLAG = "flag"
 DATAFLOW = "dataflow"
 RESERVED = frozenset({TIME, VALUE, FLAG, DATAFLOW, SOURCE_ROW})
 OPTION_NAMES = frozenset({"encoding", "separator", "decimal"})
-LANGUAGES = ("fr", "nl", "en")
 
 # A TSV cell: a number or `:` (missing), then optional flag letters; spaces around are noise.
 CELL_PATTERN = (
@@ -62,32 +63,12 @@ SDMX_FLAG_COLUMNS = ("OBS_FLAG", "OBS_STATUS")
 SDMX_MISSING = ("", ":", "NaN", "nan")
 
 # Eurostat observation flags (status codes), in the three languages of the box.
-FLAG_MEANINGS: dict[str, dict[str, str]] = {
-    "b": {"fr": "rupture de série", "nl": "breuk in de reeks", "en": "break in time series"},
-    "c": {"fr": "confidentiel", "nl": "vertrouwelijk", "en": "confidential"},
-    "d": {"fr": "définition différente", "nl": "afwijkende definitie", "en": "definition differs"},
-    "e": {"fr": "estimé", "nl": "geschat", "en": "estimated"},
-    "f": {"fr": "prévision", "nl": "prognose", "en": "forecast"},
-    "n": {"fr": "non significatif", "nl": "niet significant", "en": "not significant"},
-    "p": {"fr": "provisoire", "nl": "voorlopig", "en": "provisional"},
-    "r": {"fr": "révisé", "nl": "herzien", "en": "revised"},
-    "s": {"fr": "estimation Eurostat", "nl": "Eurostat-schatting", "en": "Eurostat estimate"},
-    "u": {"fr": "peu fiable", "nl": "weinig betrouwbaar", "en": "low reliability"},
-    "z": {"fr": "sans objet", "nl": "niet van toepassing", "en": "not applicable"},
-}
+FLAG_MEANINGS = EUROSTAT_FLAGS
 
 
 def describe_flags(flag: str | None, lang: str) -> list[str]:
     """The meaning of each letter of a flag (`bu` -> two texts); unknown letters stay as is."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
-    if not flag:
-        return []
-    return [
-        FLAG_MEANINGS[letter][lang] if letter in FLAG_MEANINGS else letter
-        for letter in flag
-        if not letter.isspace()
-    ]
+    return display.eurostat_flags(flag, lang)
 
 
 def read(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
