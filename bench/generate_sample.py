@@ -1028,6 +1028,45 @@ def check_postproduction(frames: dict[int, pl.DataFrame]) -> None:
         raise AssertionError(f"postproduction figures off target: {bad}")
 
 
+EUROSTAT_YEARS = range(2019, 2025)
+# Two-digit groups whose women's estimate Eurostat would flag 'u' (low reliability): small.
+LOW_RELIABILITY_GROUPS = {"73", "75"}
+
+
+def write_eurostat(out: Path, seed: int) -> None:
+    """A synthetic Eurostat bulk TSV in the shape of lfsa_egai2d (employment by sex, age and
+    ISCO-08 two-digit group, thousands): comma-joined key, `geo\\TIME_PERIOD`, year headers
+    with a trailing space, `value flag` cells, `:` for missing, CRLF line endings."""
+    rng = np.random.default_rng(seed + 7)
+    groups = sorted({m.esco_code[:2] for m in METIERS})
+    header = "freq,sex,age,isco08,unit,geo\\TIME_PERIOD\t" + "\t".join(
+        f"{year} " for year in EUROSTAT_YEARS
+    )
+    lines = [header]
+    for group in groups:
+        total = float(rng.uniform(15, 180))
+        women = float(rng.uniform(0.1, 0.85))
+        trend = float(rng.uniform(-0.02, 0.04))
+        cells: dict[str, list[str]] = {"T": [], "F": [], "M": []}
+        for offset, year in enumerate(EUROSTAT_YEARS):
+            level = total * (1 + trend) ** offset
+            parts = {"T": level, "F": level * women, "M": level * (1 - women)}
+            for sex, value in parts.items():
+                flag = "b" if year == 2021 else ""
+                if sex != "T" and group in LOW_RELIABILITY_GROUPS:
+                    flag += "u"
+                if group == groups[0] and year == 2019:
+                    cells[sex].append(": c")  # confidential: missing with a flag
+                else:
+                    cells[sex].append(f"{value:.1f} {flag}")
+        for sex in ("F", "M", "T"):
+            key = f"A,{sex},Y15-74,OC{group},THS_PER,BE"
+            lines.append(key + "\t" + "\t".join(cells[sex]))
+    folder = out / "eurostat"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "lfsa_egai2d_be.tsv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, generate everything, write it under --out."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -1044,6 +1083,7 @@ def main(argv: list[str] | None = None) -> None:
     write_register(out, frames)
     write_insertion(out, insertion, args.seed)
     write_facts(out)
+    write_eurostat(out, args.seed)
     write_readme(out, args.seed, frames)
     n = sum(df.height for df in frames.values())
     print(f"wrote {len(METIERS)} métiers, {n} register rows, {len(insertion)} insertion rows")

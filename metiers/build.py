@@ -19,7 +19,7 @@ from metiers import cards
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.ingest import relative_raw_path
-from metiers.sources import AGGREGATE_SCHEMA, StagedFile
+from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA, StagedFile
 from metiers.sources.base import write_parquet_atomically
 from metiers.sources.registry import load_reconciliation
 from metiers.validate import ValidationOutcome
@@ -110,9 +110,7 @@ ROLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "concept_uri": TEXT, "code": TEXT, "level": INT, "preferred_label": TEXT,
         "alt_labels": pl.List(TEXT), "lang": TEXT,
     },
-    "context": {
-        "dataflow": TEXT, "geo": TEXT, "time_period": TEXT, "value": FLOAT, "flag": TEXT,
-    },
+    "context": dict(CONTEXT_SCHEMA),
     "regions": {"code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT},
 }  # fmt: skip
 
@@ -298,7 +296,8 @@ def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
             "SELECT source_id, coalesce(nullif(citation, ''), source_id) FROM meta_source_registry"
         ).fetchall()
     )
-    frame = cards.build_cards(figures, regions, citations).to_arrow()  # noqa: F841
+    context = connection.sql("SELECT * FROM metier_context").pl()
+    frame = cards.build_cards(figures, regions, citations, context).to_arrow()  # noqa: F841
     connection.execute("INSERT INTO metier_cards BY NAME SELECT * FROM frame")
 
 

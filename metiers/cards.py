@@ -175,13 +175,31 @@ def build_cards(
     figures: pl.DataFrame,
     regions: pl.DataFrame,
     source_citations: dict[str, str] | None = None,
+    context: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Rows of metier_cards: every métier in every language."""
     records = []
     for row in figures.iter_rows(named=True):
         top = leading_regions(regions, row["slug"], row["reference_year"])
+        context_rows = (
+            context.filter(pl.col("slug") == row["slug"]).sort("indicator").to_dicts()
+            if context is not None
+            else []
+        )
         for lang in LANGUAGES:
             strings = card_strings(row, top, lang, source_citations)
+            strings["context"] = (
+                "\n".join(display.context_line(item, lang) for item in context_rows) or None
+            )
+            cited = {
+                (item["source_id"], item["period"], item.get("source_file"))
+                for item in context_rows
+            }
+            for source_id, period, source_file in sorted(cited, key=str):
+                name = (source_citations or {}).get(source_id, source_id)
+                strings["footnotes"] += (
+                    f"\n{display.label('context', lang)}: {name}, {period} ({source_file})"
+                )
             records.append(
                 {"slug": row["slug"], "lang": lang, "reference_year": row["reference_year"]}
                 | strings
@@ -266,6 +284,9 @@ def render_text(figures: dict, card: dict, lang: str) -> str:
     out.append(f"{display.label('share_self_employed', lang)}: {shown('share_self_employed')}")
     if card.get("regions"):
         out += ["", f"📍 {display.label('regions', lang)}: {card['regions']}"]
+    if card.get("context"):
+        out += ["", f"🔎 {display.label('context', lang)}:"]
+        out += [f"  {line}" for line in card["context"].splitlines()]
     if card.get("footnotes"):
         out += ["", f"{display.label('sources', lang)}:"]
         out += [f"  {line}" for line in card["footnotes"].splitlines()]

@@ -126,6 +126,7 @@ def figures(
         with mart.connect_published(marts_dir) as connection:
             figures_row, card = mart.metier(connection, slug, lang.value)
             publication = mart.publication(connection)
+            context = mart.context(connection, slug)
     except Exception as error:
         raise _fail(error) from None
     if output is CardFormat.json:
@@ -140,6 +141,7 @@ def figures(
             },
             "figures": cards.figure_entries(figures_row, card, lang.value),
             "regions": card.get("regions"),
+            "context": context,
         }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
     else:

@@ -64,6 +64,9 @@ LABELS = {
         "not_published": "non publié",
         "gross_month": "brut/mois",
         "override": "valeur éditoriale, remplace le calcul",
+        "employment": "Emploi",
+        "context": "Contexte",
+        "isco_group": "groupe CITP {code}",
     },
     "nl": {
         "box_title": "Het beroep in cijfers (België {year})",
@@ -83,6 +86,9 @@ LABELS = {
         "not_published": "niet gepubliceerd",
         "gross_month": "bruto/maand",
         "override": "redactionele waarde, vervangt de berekening",
+        "employment": "Werkgelegenheid",
+        "context": "Context",
+        "isco_group": "ISCO-groep {code}",
     },
     "en": {
         "box_title": "The occupation in figures (Belgium {year})",
@@ -102,6 +108,9 @@ LABELS = {
         "not_published": "not published",
         "gross_month": "gross/month",
         "override": "editorial value, replaces the computed one",
+        "employment": "Employment",
+        "context": "Context",
+        "isco_group": "ISCO group {code}",
     },
 }
 
@@ -345,3 +354,31 @@ def eurostat_flags(flag: str | None, lang: str) -> list[str]:
         for letter in flag
         if not letter.isspace()
     ]
+
+
+COUNTRY_NAMES = {"BE": {"fr": "Belgique", "nl": "België", "en": "Belgium"}}
+
+
+def context_value(value: float, unit: str | None, lang: str) -> str:
+    """A context figure in the card's style: shares in whole percent, counts rounded."""
+    if unit == "share":
+        return percent(value, lang)
+    if unit == "thousand_persons":
+        return headcount(value * 1000, lang)
+    if unit == "persons":
+        return headcount(value, lang)
+    return group_thousands(int(round_half_up(value)), lang)
+
+
+def context_line(row: dict, lang: str) -> str:
+    """'Proportion de femmes, groupe CITP 26 (Belgique, 2024): 48% — peu fiable'."""
+    _check_lang(lang)
+    indicator = row["indicator"]
+    name = LABELS[lang].get(indicator, indicator)
+    group = LABELS[lang]["isco_group"].format(code=row["isco_group"])
+    place = COUNTRY_NAMES.get(row["geo"], {}).get(lang, row["geo"])
+    text = f"{name}, {group} ({place}, {row['period']}): "
+    text += context_value(row["value"], row.get("unit"), lang)
+    if row.get("flag"):
+        text += " — " + ", ".join(eurostat_flags(row["flag"], lang))
+    return text

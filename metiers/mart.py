@@ -50,6 +50,19 @@ def metier(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> tuple
     return figures.to_dicts()[0], card.to_dicts()[0]
 
 
+def context(connection: duckdb.DuckDBPyConnection, slug: str) -> list[dict]:
+    """Context figures of the métier's ISCO group (empty without a context source)."""
+    return (
+        connection.sql(
+            "SELECT indicator, isco_group, geo, period, value, unit, flag, source_id "
+            "FROM metier_context WHERE slug = ? ORDER BY indicator",
+            params=[slug],
+        )
+        .pl()
+        .to_dicts()
+    )
+
+
 def publication(connection: duckdb.DuckDBPyConnection) -> dict:
     rows = connection.sql("SELECT * FROM meta_publication").pl().to_dicts()
     return rows[0] if rows else {}

@@ -244,3 +244,48 @@ def test_invalid_register_blocks_publication(bundled_mart: Settings, tmp_path: P
     assert "'XX'" in message and "rows 4" in message
     assert (marts / "metiers.duckdb").read_bytes() == before
     assert not list(marts.glob(".build-*"))
+
+
+def test_context_figures_from_the_eurostat_table(bundled_mart: Settings) -> None:
+    """A second reading of the bundled Eurostat TSV, by plain string splitting."""
+    path = BUNDLED_RAW / "eurostat" / "lfsa_egai2d_be.tsv"
+    lines = path.read_bytes().decode().split("\r\n")
+    years = [cell.strip() for cell in lines[0].split("\t")[1:]]
+    cells = {}
+    for line in filter(None, lines[1:]):
+        key, *values = line.split("\t")
+        _freq, sex, _age, isco, _unit, _geo = key.split(",")
+        cells[(sex, isco)] = dict(zip(years, values, strict=True))
+
+    def number(cell: str) -> tuple[float | None, str]:
+        value, _space, flag = cell.partition(" ")
+        return (None if value == ":" else float(value)), flag.strip()
+
+    context = {
+        (row["slug"], row["indicator"]): row
+        for row in query(bundled_mart, "SELECT * FROM metier_context")
+    }
+    # boucher-bouchere (7511.1) sits in ISCO group 75, whose women's estimates carry 'u'
+    women, women_flag = number(cells[("F", "OC75")]["2024"])
+    total, total_flag = number(cells[("T", "OC75")]["2024"])
+    share = context[("boucher-bouchere", "share_women")]
+    assert share["isco_group"] == "75" and share["period"] == "2024"
+    assert share["value"] == pytest.approx(women / total)
+    assert share["flag"] == (women_flag + total_flag) == "u"
+    employment = context[("boucher-bouchere", "employment")]
+    assert employment["value"] == pytest.approx(total)
+    card = query(
+        bundled_mart,
+        "SELECT context, footnotes FROM metier_cards "
+        "WHERE slug = 'boucher-bouchere' AND lang = 'nl'",
+    )[0]
+    assert "Aandeel vrouwen, ISCO-groep 75 (België, 2024)" in card["context"]
+    assert "weinig betrouwbaar" in card["context"]
+    assert "eurostat/lfsa_egai2d_be.tsv" in card["footnotes"]
+    # the métier's own share of women stays its own: context never replaces it
+    own = query(
+        bundled_mart,
+        "SELECT share_women, share_women_source FROM metier_figures "
+        "WHERE slug = 'boucher-bouchere'",
+    )[0]
+    assert own["share_women_source"] == "register"

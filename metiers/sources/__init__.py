@@ -24,6 +24,7 @@ from metiers.sources.registry import SOURCES, SourceSpec, get_source
 
 __all__ = [
     "AGGREGATE_SCHEMA",
+    "CONTEXT_SCHEMA",
     "SOURCES",
     "SourceSpec",
     "StagedFile",
@@ -43,6 +44,90 @@ AGGREGATE_SCHEMA = {
     "flag": pl.String(),
     SOURCE_ROW: pl.Int64(),
 }
+
+
+CONTEXT_SCHEMA = {
+    "source_id": pl.String(),
+    "isco_code": pl.String(),
+    "geo": pl.String(),
+    "time_period": pl.String(),
+    "indicator": pl.String(),
+    "unit": pl.String(),
+    "value": pl.Float64(),
+    "flag": pl.String(),
+    SOURCE_ROW: pl.Int64(),
+}
+
+
+def _matching(frame: pl.DataFrame, wanted: dict, path: Path, series: str) -> pl.DataFrame:
+    missing = [dimension for dimension in wanted if dimension not in frame.columns]
+    if missing:
+        raise DataRejected(
+            [
+                DataProblem(file=str(path), column=name, rule=f"dimension of series '{series}'")
+                for name in missing
+            ],
+            stage="ingest",
+        )
+    condition = pl.lit(True)
+    for dimension, value in wanted.items():
+        condition = condition & (pl.col(dimension) == str(value))
+    return frame.filter(condition)
+
+
+def context_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.DataFrame:
+    """Context series of a statistical table (Eurostat), per ISCO group, place and period.
+
+    Each declared series is a filtered value, or a ratio of two filtered values whose flags
+    are carried together, so a 'low reliability' numerator stays visible in the share.
+    """
+    context = spec.context
+    isco = context.get("isco_dimension", "isco08")
+    prefix = context.get("isco_prefix", "OC")
+    keys = [isco, "geo", "time_period"]
+    base = frame
+    if context.get("geo"):
+        base = _matching(base, {"geo": context["geo"]}, path, "geo")
+    parts = []
+    for series in context["series"]:
+        name = series["indicator"]
+        if "filter" in series:
+            chosen = _matching(base, series["filter"], path, name).select(
+                *keys, "value", "flag", SOURCE_ROW
+            )
+        else:
+            numerator = _matching(base, series["numerator"], path, name)
+            denominator = _matching(base, series["denominator"], path, name)
+            chosen = numerator.join(
+                denominator.select(*keys, "value", "flag"), on=keys, suffix="_of"
+            ).select(
+                *keys,
+                (pl.col("value") / pl.col("value_of")).alias("value"),
+                pl.concat_str(
+                    [pl.col("flag").fill_null(""), pl.col("flag_of").fill_null("")]
+                ).alias("flag"),
+                SOURCE_ROW,
+            )
+        parts.append(
+            chosen.select(
+                pl.lit(spec.name).alias("source_id"),
+                pl.col(isco).str.strip_prefix(prefix).alias("isco_code"),
+                pl.col("geo"),
+                pl.col("time_period"),
+                pl.lit(name).alias("indicator"),
+                pl.lit(series.get("unit")).cast(pl.String).alias("unit"),
+                pl.col("value"),
+                # letters once each, in order: 'u' + 'bu' -> 'ub'
+                pl.col("flag")
+                .str.split("")
+                .list.unique(maintain_order=True)
+                .list.join("")
+                .replace("", None)
+                .alias("flag"),
+                pl.col(SOURCE_ROW).cast(pl.Int64),
+            )
+        )
+    return pl.concat(parts) if parts else pl.DataFrame(schema=CONTEXT_SCHEMA)
 
 
 def aggregate_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.DataFrame:
@@ -102,7 +187,10 @@ def read_with_adapter(path: Path, spec: SourceSpec) -> RawTable:
     if spec.adapter == "eurostat":
         from metiers.sources import eurostat
 
-        return RawTable(frame=eurostat.read(path, options).lazy(), numbered=True)
+        series = eurostat.read(path, options)
+        if spec.role == "context":
+            series = context_long(series, spec, path)
+        return RawTable(frame=series.lazy(), numbered=True)
     if spec.adapter == "statbel":
         from metiers.sources import statbel
 

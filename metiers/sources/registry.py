@@ -86,6 +86,9 @@ class SourceSpec:
     url: str = ""
     cadence_days: int | None = None
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # Role `context`: which dimension holds the ISCO code, which geo, and the series to
+    # derive (a filtered value, or a ratio of two filtered values).
+    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def suite_name(self) -> str:
@@ -151,10 +154,20 @@ def parse_registry(document: dict, origin: str = "sources.toml") -> dict[str, So
         patterns = entry.get("patterns")
         if not patterns or not all(isinstance(pattern, str) for pattern in patterns):
             raise RegistryError(f"{where}: patterns must be a list of file name patterns")
+        context = entry.get("context", {})
+        if role == "context" and not context.get("series"):
+            raise RegistryError(f"{where}: role context needs [[sources.{name}.context.series]]")
+        for series in context.get("series", []):
+            has_ratio = "numerator" in series and "denominator" in series
+            if not series.get("indicator") or not ("filter" in series or has_ratio):
+                raise RegistryError(
+                    f"{where}: each context series needs an indicator and a filter "
+                    "or a numerator and a denominator"
+                )
         unknown = set(entry) - {
             "description", "adapter", "role", "folder", "patterns", "encoding", "separator",
             "decimal", "required", "suite", "key", "feeds", "precedence", "citation",
-            "licence", "url", "cadence_days", "columns", "options",
+            "licence", "url", "cadence_days", "columns", "options", "context",
         }  # fmt: skip
         if unknown:
             raise RegistryError(f"{where}: unknown keys {sorted(unknown)}")
@@ -182,6 +195,7 @@ def parse_registry(document: dict, origin: str = "sources.toml") -> dict[str, So
             url=entry.get("url", ""),
             cadence_days=entry.get("cadence_days"),
             options=dict(entry.get("options", {})),
+            context=dict(context),
         )
     return specs
 

@@ -18,6 +18,7 @@ CREATE OR REPLACE TABLE metier_cards (
     salary_senior_max VARCHAR,
     freelance_rate VARCHAR,
     regions VARCHAR,
+    context VARCHAR,
     footnotes VARCHAR
 );
 
@@ -39,4 +40,5 @@ COMMENT ON COLUMN metier_cards.salary_senior IS 'Experienced wage from median to
 COMMENT ON COLUMN metier_cards.salary_senior_max IS 'Top of the experienced wage, e.g. "jusqu''à 5.000€+".';
 COMMENT ON COLUMN metier_cards.freelance_rate IS 'Freelance rate range, e.g. "entre 1.500€ et 2.500€/semaine".';
 COMMENT ON COLUMN metier_cards.regions IS 'Regions where most people of the métier work, largest first (published cells only).';
+COMMENT ON COLUMN metier_cards.context IS 'Context figures of the métier''s ISCO group (metier_context), one per line, shown beside the métier''s own figures, with the publisher''s reliability flags in words.';
 COMMENT ON COLUMN metier_cards.footnotes IS 'Source and period of each figure, one per line.';

@@ -1,0 +1,45 @@
+-- Context figures beside each métier's own: the most specific ISCO group of the métier's
+-- code that a context source covers (4, 3, 2 or 1 digits), its latest available period.
+CREATE OR REPLACE TABLE metier_context AS
+WITH matched AS (
+    SELECT
+        metiers.slug,
+        context.*,
+        length(context.isco_code) AS depth
+    FROM staging.stg_metiers AS metiers
+    INNER JOIN staging.stg_context AS context
+        ON starts_with(metiers.esco_code, context.isco_code)
+        AND length(context.isco_code) BETWEEN 1 AND 4
+    WHERE context.value IS NOT NULL
+)
+SELECT
+    matched.slug,
+    matched.indicator,
+    matched.isco_code AS isco_group,
+    matched.geo,
+    matched.time_period AS period,
+    matched.value,
+    matched.unit,
+    matched.flag,
+    matched.source_id,
+    files.raw_file AS source_file
+FROM matched
+LEFT JOIN intermediate.int_source_files AS files
+    ON files.staging_file = matched.staging_file
+QUALIFY row_number() OVER (
+    PARTITION BY matched.slug, matched.indicator
+    ORDER BY matched.depth DESC, matched.time_period DESC, matched.source_id
+) = 1
+ORDER BY matched.slug, matched.indicator;
+
+COMMENT ON TABLE metier_context IS 'Context figures shown beside a métier''s own figures, never instead: the value of the most specific ISCO-08 group of the métier''s code that a context source (e.g. Eurostat) covers, in its latest period, with the publisher''s flag.';
+COMMENT ON COLUMN metier_context.slug IS 'Identifier of the métier.';
+COMMENT ON COLUMN metier_context.indicator IS 'Context indicator, as declared in the registry (e.g. employment, share_women).';
+COMMENT ON COLUMN metier_context.isco_group IS 'ISCO-08 group the value describes (e.g. 26 for the métier 2654.2).';
+COMMENT ON COLUMN metier_context.geo IS 'Place the value describes (BE: Belgium).';
+COMMENT ON COLUMN metier_context.period IS 'Period of the value.';
+COMMENT ON COLUMN metier_context.value IS 'The value (shares as fractions; counts in the declared unit).';
+COMMENT ON COLUMN metier_context.unit IS 'Unit declared for the series (share, thousand_persons, ...).';
+COMMENT ON COLUMN metier_context.flag IS 'Publisher flags (Eurostat letters: u low reliability, b break in series, ...); null when none.';
+COMMENT ON COLUMN metier_context.source_id IS 'Source of the value (see meta_source_registry).';
+COMMENT ON COLUMN metier_context.source_file IS 'Raw file of the value.';
