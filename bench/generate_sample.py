@@ -938,8 +938,16 @@ catalogue code extends another one, so a record belongs to at most one métier.
   `eur_per_week`/`eur_per_day`, budget shares, counts). The source names and addresses are
   plausible publishers, the values are examples taken from the seed page or invented.
 
+- `eurostat/lfsa_egai2d_be.tsv` — a synthetic table in the exact shape of Eurostat's bulk
+  TSV for `lfsa_egai2d` (employment by sex, age and ISCO-08 two-digit group, thousands,
+  Belgium, 2019-2024): comma-joined key `freq,sex,age,isco08,unit,geo\\TIME_PERIOD`, year
+  headers with a trailing space, `value flag` cells (`b` in 2021, `u` on the women's and
+  men's estimates of groups 73 and 75), `: c` for the first group in 2019, CRLF line
+  endings. Invented values; it feeds the context figures of the cards.
+
 Real publishers' files (ESCO, Eurostat, Statbel...) are not shipped here: put them in
-`data/raw/esco/`, `data/raw/eurostat/` and `data/raw/statbel/` yourself.
+`data/raw/esco/` (ESCO's `occupations_<lang>.csv` and `ISCOGroups_<lang>.csv`),
+`data/raw/eurostat/` and `data/raw/statbel/` yourself.
 """
 
 

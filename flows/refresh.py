@@ -77,6 +77,7 @@ def refresh(
     marts_dir: str | None = None,
     staging_dir: str | None = None,
     min_records: int | None = None,
+    sources_file: str | None = None,
 ) -> Publication:
     """Refresh the published mart from the raw folder; publish only what validates."""
     defaults = Settings()
@@ -85,6 +86,7 @@ def refresh(
         marts_dir=Path(marts_dir) if marts_dir else defaults.marts_dir,
         staging_dir=Path(staging_dir) if staging_dir else None,
         min_records=min_records or defaults.min_records,
+        sources_file=Path(sources_file) if sources_file else defaults.sources_file,
     )
     logger = get_run_logger()
     with refresh_lock(settings.marts_dir):

@@ -15,6 +15,7 @@ from metiers.config import (
     DEFAULT_MARTS_DIR,
     DEFAULT_MIN_RECORDS,
     DEFAULT_RAW_DIR,
+    DEFAULT_SOURCES_FILE,
     prepare_environment,
 )
 from metiers.errors import EXIT_INTERNAL, MetiersError
@@ -69,6 +70,12 @@ def refresh(
         int,
         typer.Option("--min-records", min=1, help="Disclosure threshold: records a figure needs."),
     ] = DEFAULT_MIN_RECORDS,
+    sources: Annotated[
+        Path,
+        typer.Option(
+            "--sources", help="Source registry (TOML) declaring every source.", dir_okay=False
+        ),
+    ] = DEFAULT_SOURCES_FILE,
     prefect: Annotated[
         bool,
         typer.Option(
@@ -89,6 +96,7 @@ def refresh(
                 marts_dir=str(marts_dir),
                 staging_dir=str(staging_dir) if staging_dir else None,
                 min_records=min_records,
+                sources_file=str(sources),
             )
         else:
             from metiers.config import Settings
@@ -100,6 +108,7 @@ def refresh(
                     marts_dir=marts_dir,
                     staging_dir=staging_dir,
                     min_records=min_records,
+                    sources_file=sources,
                 )
             )
     except Exception as error:
