@@ -568,3 +568,32 @@ def test_files_finds_csv_and_parquet_register_files(tmp_path):
 
 def test_files_of_a_source_without_folder_is_empty(tmp_path):
     assert INSERTION.files(tmp_path) == []
+
+
+def test_tabular_source_maps_its_own_column_names(tmp_path):
+    """A register exported with French headers, mapped by the registry's options.columns."""
+    import dataclasses
+
+    spec = dataclasses.replace(
+        REGISTER,
+        options={
+            "columns": {
+                "Année": "year", "Identifiant": "person_id", "Code métier": "occupation_code",
+                "Région": "region", "Sexe": "sex", "Âge": "age", "Statut": "status",
+                "Salaire brut": "gross_monthly_eur", "Expérience": "experience_years",
+            }
+        },
+    )  # fmt: skip
+    raw = tmp_path / "registre.csv"
+    raw.write_text(
+        "Année;Identifiant;Code métier;Région;Sexe;Âge;Statut;Salaire brut;Expérience\n"
+        "2025;P1;2654.2;BE10;F;33;employee;3100;4\n",
+        encoding="utf-8",
+    )
+    staged = stage_file(raw, spec, tmp_path / "out.parquet")
+    frame = pl.read_parquet(staged.staging_path)
+    assert frame.row(0, named=True) | {"source_row": None} == {
+        "year": 2025, "person_id": "P1", "occupation_code": "2654.2", "region": "BE10",
+        "sex": "F", "age": 33, "status": "employee", "gross_monthly_eur": 3100.0,
+        "experience_years": 4, "weight": 1.0, "source_row": None,
+    }  # fmt: skip

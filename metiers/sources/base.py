@@ -134,9 +134,14 @@ def normalise_names(frame: pl.LazyFrame, spec: SourceSpec) -> pl.LazyFrame:
     """Header names as declared: spaces and a BOM trimmed, declared names matched
     regardless of case (`Cohort_Year` is `cohort_year`)."""
     declared = {column.name.lower(): column.name for column in spec.columns}
+    # A source may name its columns its own way: options.columns maps them (raw -> ours).
+    mapped = {
+        str(raw).strip().lower(): ours for raw, ours in spec.options.get("columns", {}).items()
+    }
     renames = {}
     for name in frame.collect_schema().names():
         cleaned = name.strip().lstrip("\ufeff").strip()
+        cleaned = mapped.get(cleaned.lower(), cleaned)
         cleaned = declared.get(cleaned.lower(), cleaned)
         if cleaned != name:
             renames[name] = cleaned
