@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -14,7 +15,17 @@ from metiers.config import PROJECT_ROOT, Settings, prepare_environment
 prepare_environment()
 
 BUNDLED_RAW = PROJECT_ROOT / "data" / "raw"
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
+# The real publishers' files live in ../shared beside the checkout (CI lays it there too).
+SHARED_DIR = Path(os.environ.get("METIERS_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In CI the real files must be there: tests on them may not quietly skip."""
+    if os.environ.get("CI") and not (SHARED_DIR / "data" / "external").is_dir():
+        raise pytest.UsageError(
+            f"CI is set but {SHARED_DIR / 'data' / 'external'} is missing: the adapters' "
+            "tests need the real publishers' files (set METIERS_SHARED_DIR)"
+        )
 
 
 @pytest.fixture(scope="session")
