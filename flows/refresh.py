@@ -1,4 +1,5 @@
-"""Prefect flow `refresh`: ingest -> validate -> build -> validate marts -> publish.
+"""Prefect flow `refresh`: intake (ingest + validate each raw file) -> quarantine and decide ->
+build -> validate marts -> publish.
 
 Orchestration only: every task calls one stage of `metiers.pipeline`. Tasks exchange paths,
 hashes and validation summaries, never DataFrames.
@@ -17,27 +18,24 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts, remove_stale_builds  # noqa: E402
-from metiers.errors import DataRejected  # noqa: E402
 from metiers.publish import Publication, publish, refresh_lock  # noqa: E402
-from metiers.sources import StagedFile  # noqa: E402
+from metiers.quarantine import FileIntake, Intake, decide  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
 
 
-@task(name="ingest", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def ingest_task(source: str, raw_path: Path, settings: Settings) -> StagedFile:
-    return pipeline.stage_one((source, raw_path), settings)
+@task(name="intake", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
+def intake_task(source: str, raw_path: Path, settings: Settings) -> FileIntake:
+    return pipeline.take_in_one((source, raw_path), settings)
 
 
-@task(name="validate", cache_policy=NO_CACHE)
-def validate_task(staged: StagedFile, settings: Settings) -> ValidationOutcome:
-    return pipeline.validate_one(staged, settings)
+@task(name="quarantine", cache_policy=NO_CACHE)
+def decide_task(files: list[FileIntake], settings: Settings, run_id: str) -> Intake:
+    return decide(files, settings, run_id)
 
 
 @task(name="build", cache_policy=NO_CACHE)
-def build_task(
-    staged: list[StagedFile], outcomes: list[ValidationOutcome], settings: Settings, run_id: str
-) -> Path:
-    return build_marts(staged, outcomes, settings, run_id)
+def build_task(intake: Intake, settings: Settings, run_id: str) -> Path:
+    return build_marts(intake, settings, run_id)
 
 
 @task(name="validate-marts", cache_policy=NO_CACHE)
@@ -48,27 +46,12 @@ def validate_marts_task(build_path: Path, settings: Settings) -> list[Validation
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(
     build_path: Path,
-    staged: list[StagedFile],
+    intake: Intake,
     mart_outcomes: list[ValidationOutcome],
     settings: Settings,
+    run_id: str,
 ) -> Publication:
-    return publish(build_path, staged, mart_outcomes, settings)
-
-
-def _gather(futures: list, stage: str) -> list:
-    """Results of all futures; every rejection is reported together."""
-    results, problems = [], []
-    for future in futures:
-        outcome = future.result(raise_on_failure=False)
-        if isinstance(outcome, DataRejected):
-            problems += outcome.problems
-        elif isinstance(outcome, BaseException):
-            raise outcome
-        else:
-            results.append(outcome)
-    if problems:
-        raise DataRejected(problems, stage=stage)
-    return results
+    return publish(build_path, intake, mart_outcomes, settings, run_id)
 
 
 @flow(name="refresh", log_prints=True)
@@ -91,16 +74,16 @@ def refresh(
     logger = get_run_logger()
     with refresh_lock(settings.marts_dir):
         remove_stale_builds(settings.marts_dir)
+        run_id = pipeline.new_run_id()
         files = pipeline.raw_files(settings)
-        logger.info("ingesting %d raw files from %s", len(files), settings.raw_dir)
-        staged = _gather(
-            [ingest_task.submit(source, path, settings) for source, path in files], "ingest"
-        )
-        outcomes = _gather([validate_task.submit(item, settings) for item in staged], "validation")
-        pipeline.require_valid(outcomes, stage="validation")
-        build_path = build_task(staged, outcomes, settings, pipeline.new_run_id())
+        logger.info("taking in %d raw files from %s", len(files), settings.raw_dir)
+        futures = [intake_task.submit(source, path, settings) for source, path in files]
+        intake = decide_task([future.result() for future in futures], settings, run_id)
+        for source in intake.excluded_sources:
+            logger.warning("optional source %s left out: a file failed validation", source)
+        build_path = build_task(intake, settings, run_id)
         mart_outcomes = validate_marts_task(build_path, settings)
-        publication = publish_task(build_path, staged, mart_outcomes, settings)
+        publication = publish_task(build_path, intake, mart_outcomes, settings, run_id)
         logger.info("published version %s to %s", publication.version, publication.path)
         return publication
 

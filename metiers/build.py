@@ -19,7 +19,8 @@ from metiers import cards
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.ingest import relative_raw_path
-from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA, StagedFile
+from metiers.quarantine import FileIntake, Intake
+from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
 from metiers.sources.base import write_parquet_atomically
 from metiers.sources.registry import load_reconciliation
 from metiers.validate import ValidationOutcome
@@ -123,25 +124,29 @@ def _empty_staging_file(settings: Settings, role: str) -> str:
     return str(path)
 
 
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _set_inputs(
-    connection: duckdb.DuckDBPyConnection, staged: list[StagedFile], settings: Settings
-) -> None:
-    connection.execute(f"SET VARIABLE min_records = {int(settings.min_records)}")
+def _set_inputs(connection: duckdb.DuckDBPyConnection, intake: Intake, settings: Settings) -> None:
+    """The models' inputs as DuckDB variables, passed as parameters (never formatted in)."""
+    connection.execute("SET VARIABLE min_records = ?", [int(settings.min_records)])
+    connection.execute(
+        "SET VARIABLE excluded_sources = ?::VARCHAR[]", [list(intake.excluded_sources)]
+    )
     registry = settings.registry
     for role in ROLE_SCHEMAS:
-        files = [item.staging_path for item in staged if registry[item.source].role == role]
+        files = [item.staging_path for item in intake.staged if registry[item.source].role == role]
         files = files or [_empty_staging_file(settings, role)]
-        listed = ", ".join(_quote(path) for path in files)
-        connection.execute(f"SET VARIABLE {role}_files = [{listed}]")
+        # The variable's name comes from ROLE_SCHEMAS, never from input.
+        connection.execute(f"SET VARIABLE {role}_files = ?::VARCHAR[]", [files])
+
+
+def _status(item: FileIntake, intake: Intake) -> str:
+    if not item.accepted:
+        return "rejected"
+    return "excluded" if item.source in intake.excluded_sources else "validated"
 
 
 def _record_sources(
     connection: duckdb.DuckDBPyConnection,
-    staged: list[StagedFile],
+    intake: Intake,
     settings: Settings,
     at: datetime,
 ) -> None:
@@ -151,12 +156,14 @@ def _record_sources(
             "path": relative_raw_path(item.raw_path, settings),
             "sha256": item.sha256,
             "size_bytes": item.size_bytes,
-            "rows": item.rows,
-            "status": "validated",
+            "rows": item.staged.rows if item.staged else None,
+            "status": _status(item, intake),
             "ingested_at": at,
-            "staging_path": item.staging_path,
+            "staging_path": item.staged.staging_path if item.accepted and item.staged else None,
+            "quarantine_report": item.report,
+            "message": "; ".join(problem.describe() for problem in item.problems[:3]) or None,
         }
-        for item in staged
+        for item in intake.files
     ]
     if rows:
         frame = pl.DataFrame(rows).to_arrow()  # noqa: F841 - read by DuckDB by name
@@ -302,8 +309,7 @@ def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def build_marts(
-    staged: list[StagedFile],
-    source_outcomes: list[ValidationOutcome],
+    intake: Intake,
     settings: Settings,
     run_id: str,
     sql_dir: Path = SQL_DIR,
@@ -314,7 +320,7 @@ def build_marts(
     build_path.unlink(missing_ok=True)
     try:
         with connect_new(build_path) as connection:
-            _set_inputs(connection, staged, settings)
+            _set_inputs(connection, intake, settings)
             for schema in TRANSIENT_SCHEMAS:
                 connection.execute(f"CREATE SCHEMA {schema}")
             checked = False
@@ -324,12 +330,12 @@ def build_marts(
                     checked = True
                 connection.execute(model.path.read_text(encoding="utf-8"))
                 if model.name == "meta_sources":
-                    _record_sources(connection, staged, settings, datetime.now(UTC))
+                    _record_sources(connection, intake, settings, datetime.now(UTC))
                 if model.name == "meta_source_registry":
                     _record_registry(connection, settings)
                 if model.name == "meta_reconciliation_tolerance":
                     _record_tolerances(connection, settings)
-            record_validation(connection, source_outcomes, stage="source")
+            record_validation(connection, intake.outcomes, stage="source")
             _fill_cards(connection)
             for schema in TRANSIENT_SCHEMAS:
                 connection.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -117,6 +117,12 @@ def refresh(
         f"published {publication.path} (version {publication.version}, "
         f"reference year {publication.reference_year})"
     )
+    for source in publication.excluded_sources:
+        typer.echo(
+            f"warning: optional source '{source}' was left out: a file failed validation "
+            "(see meta_sources and the quarantine reports)",
+            err=True,
+        )
 
 
 @app.command()

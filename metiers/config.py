@@ -51,6 +51,11 @@ class Settings:
         return self.marts_dir / PUBLISHED_NAME
 
     @property
+    def quarantine_dir(self) -> Path:
+        """Reports of rejected files: beside the marts folder (data/quarantine)."""
+        return self.marts_dir.parent / "quarantine"
+
+    @property
     def history_dir(self) -> Path:
         return self.marts_dir / "history"
 

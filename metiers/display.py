@@ -290,6 +290,11 @@ REASONS = {
         "en": "no {0} data",
     },
 }
+REASONS[r"source (\w+) excluded: it failed validation"] = {
+    "fr": "source écartée ({0}) : données rejetées à la validation",
+    "nl": "bron weggelaten ({0}): gegevens afgekeurd bij validatie",
+    "en": "source left out ({0}): its data failed validation",
+}
 SOURCE_WORDS = {
     "register": {"fr": "registre", "nl": "register", "en": "register"},
     "insertion": {"fr": "insertion", "nl": "inschakeling", "en": "insertion"},

@@ -64,11 +64,20 @@ class DataRejected(MetiersError):
 
     exit_code = EXIT_DATA_REJECTED
 
-    def __init__(self, problems: list[DataProblem], stage: str = "validation") -> None:
+    def __init__(
+        self,
+        problems: list[DataProblem],
+        stage: str = "validation",
+        reports: list[str] | None = None,
+    ) -> None:
         self.problems = problems
         self.stage = stage
+        self.reports = reports or []
         lines = [f"{stage} rejected the data ({len(problems)} problem(s)); nothing published:"]
         lines += [f"  - {problem.describe()}" for problem in problems]
+        if self.reports:
+            lines.append("quarantine reports:")
+            lines += [f"  {report}" for report in self.reports]
         super().__init__("\n".join(lines))
 
 

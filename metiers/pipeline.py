@@ -6,59 +6,45 @@ to anyone who wants a refresh without a Prefect server.
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 from metiers.build import build_marts, remove_stale_builds
 from metiers.config import Settings
 from metiers.errors import DataRejected
-from metiers.ingest import discover, ingest_file, relative_raw_path
+from metiers.ingest import discover
 from metiers.publish import Publication, publish, refresh_lock
-from metiers.sources import StagedFile
-from metiers.validate import ValidationOutcome, rejections, validate_marts, validate_staged_file
+from metiers.quarantine import FileIntake, Intake, decide, take_in
+from metiers.validate import ValidationOutcome, rejections, validate_marts
 
-Item = TypeVar("Item")
-Result = TypeVar("Result")
+# Fault injection for the crash tests: with METIERS_PAUSE_AT=<stage> the refresh writes
+# METIERS_PAUSE_FILE and sleeps when it reaches that stage, so a test can kill it there.
+PAUSE_AT = "METIERS_PAUSE_AT"
+PAUSE_FILE = "METIERS_PAUSE_FILE"
+
+
+def checkpoint(stage: str) -> None:
+    if os.environ.get(PAUSE_AT) == stage:
+        marker = os.environ.get(PAUSE_FILE)
+        if marker:
+            Path(marker).write_text(f"{os.getpid()} {stage}", encoding="utf-8")
+        time.sleep(float(os.environ.get("METIERS_PAUSE_SECONDS", "60")))
 
 
 def new_run_id() -> str:
     return f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
-def all_or_rejected(
-    work: Callable[[Item], Result], items: Iterable[Item], stage: str
-) -> list[Result]:
-    """Run `work` on every item and report every rejected one together, not just the first."""
-    results, problems = [], []
-    for item in items:
-        try:
-            results.append(work(item))
-        except DataRejected as rejected:
-            problems += rejected.problems
-    if problems:
-        raise DataRejected(problems, stage=stage)
-    return results
-
-
 def raw_files(settings: Settings) -> list[tuple[str, Path]]:
     return [(source, path) for source, paths in discover(settings).items() for path in paths]
 
 
-def stage_one(item: tuple[str, Path], settings: Settings) -> StagedFile:
+def take_in_one(item: tuple[str, Path], settings: Settings) -> FileIntake:
     source, path = item
-    return ingest_file(source, path, settings)
-
-
-def validate_one(staged: StagedFile, settings: Settings) -> ValidationOutcome:
-    return validate_staged_file(
-        staged,
-        settings.registry[staged.source],
-        settings.validation_batch_rows,
-        target=relative_raw_path(staged.raw_path, settings),
-    )
+    return take_in(source, path, settings)
 
 
 def require_valid(outcomes: list[ValidationOutcome], stage: str) -> None:
@@ -78,15 +64,24 @@ def check_marts(build_path: Path, settings: Settings) -> list[ValidationOutcome]
     return outcomes
 
 
+def intake_all(settings: Settings, run_id: str) -> Intake:
+    """Stage and validate every raw file, then quarantine and decide."""
+    files = []
+    for item in raw_files(settings):
+        checkpoint("ingest")
+        files.append(take_in_one(item, settings))
+    checkpoint("validation")
+    return decide(files, settings, run_id)
+
+
 def run_refresh(settings: Settings) -> Publication:
     """Ingest -> validate -> build -> validate marts -> publish, without Prefect."""
     with refresh_lock(settings.marts_dir):
         remove_stale_builds(settings.marts_dir)
-        staged = all_or_rejected(
-            lambda item: stage_one(item, settings), raw_files(settings), "ingest"
-        )
-        outcomes = [validate_one(item, settings) for item in staged]
-        require_valid(outcomes, stage="validation")
-        build_path = build_marts(staged, outcomes, settings, new_run_id())
+        run_id = new_run_id()
+        intake = intake_all(settings, run_id)
+        build_path = build_marts(intake, settings, run_id)
+        checkpoint("build")
         mart_outcomes = check_marts(build_path, settings)
-        return publish(build_path, staged, mart_outcomes, settings)
+        checkpoint("publication")
+        return publish(build_path, intake, mart_outcomes, settings, run_id)

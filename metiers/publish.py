@@ -11,7 +11,7 @@ import fcntl
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from metiers import __version__
 from metiers.build import record_validation
 from metiers.config import STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import RefreshLocked
-from metiers.sources import StagedFile
+from metiers.quarantine import Intake
 from metiers.validate import ValidationOutcome
 
 LOCK_NAME = ".refresh.lock"
@@ -33,6 +33,8 @@ class Publication:
     path: str
     published_at: str
     reference_year: int | None
+    run_id: str = ""
+    excluded_sources: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -62,10 +64,10 @@ def refresh_lock(marts_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def version_for(staged: list[StagedFile], at: datetime) -> str:
+def version_for(intake: Intake, at: datetime) -> str:
     """UTC time of the build plus a digest of every input file's hash."""
     digest = hashlib.sha256()
-    for item in sorted(staged, key=lambda entry: entry.raw_path):
+    for item in sorted(intake.files, key=lambda entry: entry.raw_path):
         digest.update(f"{item.raw_path}:{item.sha256}\n".encode())
     return f"{at.strftime('%Y%m%dT%H%M%SZ')}-{digest.hexdigest()[:8]}"
 
@@ -111,28 +113,32 @@ def _keep_history(settings: Settings) -> None:
 
 def publish(
     build_path: Path,
-    staged: list[StagedFile],
+    intake: Intake,
     mart_outcomes: list[ValidationOutcome],
     settings: Settings,
+    run_id: str,
 ) -> Publication:
     """Stamp the build file with its version, then atomically replace the published file."""
     at = datetime.now(UTC)
-    version = version_for(staged, at)
+    version = version_for(intake, at)
     with duckdb.connect(str(build_path)) as connection:
         record_validation(connection, mart_outcomes, stage="mart")
         reference_year = connection.execute(
             "SELECT max(reference_year) FROM metier_figures"
         ).fetchone()[0]
         connection.execute(
-            "INSERT INTO meta_publication VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meta_publication VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 version,
+                run_id,
                 at,
                 reference_year,
                 settings.min_records,
                 __version__,
                 duckdb.__version__,
                 STORAGE_COMPATIBILITY_VERSION,
+                list(intake.excluded_sources),
+                version_for(intake, at).split("-", 1)[1],
             ],
         )
         connection.execute("CHECKPOINT")
@@ -146,4 +152,6 @@ def publish(
         path=str(settings.published_path),
         published_at=at.isoformat(),
         reference_year=reference_year,
+        run_id=run_id,
+        excluded_sources=list(intake.excluded_sources),
     )

@@ -7,7 +7,9 @@ CREATE OR REPLACE TABLE meta_sources (
     rows BIGINT,
     status VARCHAR NOT NULL,
     ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
-    staging_path VARCHAR
+    staging_path VARCHAR,
+    quarantine_report VARCHAR,
+    message VARCHAR
 );
 
 COMMENT ON TABLE meta_sources IS 'Every raw file read by the refresh that built this file: where it was, its content hash, size, rows and status.';
@@ -16,6 +18,8 @@ COMMENT ON COLUMN meta_sources.path IS 'Raw file, relative to the raw folder.';
 COMMENT ON COLUMN meta_sources.sha256 IS 'SHA-256 of the raw file''s bytes.';
 COMMENT ON COLUMN meta_sources.size_bytes IS 'Size of the raw file in bytes.';
 COMMENT ON COLUMN meta_sources.rows IS 'Data rows read from the file.';
-COMMENT ON COLUMN meta_sources.status IS 'validated (used for the figures) or rejected.';
+COMMENT ON COLUMN meta_sources.status IS 'validated (used for the figures), rejected (failed ingest or validation: quarantined), or excluded (valid, but its optional source was left out because another of its files was rejected).';
 COMMENT ON COLUMN meta_sources.ingested_at IS 'When the file was read.';
-COMMENT ON COLUMN meta_sources.staging_path IS 'Typed staging Parquet written from the file at build time.';
+COMMENT ON COLUMN meta_sources.staging_path IS 'Typed staging Parquet written from the file at build time (null when rejected).';
+COMMENT ON COLUMN meta_sources.quarantine_report IS 'JSON report of what is wrong with a rejected file (under the quarantine folder).';
+COMMENT ON COLUMN meta_sources.message IS 'The first problems of a rejected file, in words.';

@@ -1,0 +1,129 @@
+"""Intake of raw files and quarantine of the bad ones.
+
+Every raw file is staged and validated on its own. A file that fails is set aside: its staged
+batch is removed and a JSON report says what is wrong (file, sha256, rule, column, rows,
+sample values, counts). A failing file of a required source stops publication; a failing
+optional source is left out whole, and the figures it feeds say so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from metiers.config import Settings
+from metiers.errors import DataProblem, DataRejected
+from metiers.ingest import ingest_file, relative_raw_path
+from metiers.sources import StagedFile
+from metiers.sources.base import sha256_of
+from metiers.validate import ValidationOutcome, validate_staged_file
+
+
+@dataclass
+class FileIntake:
+    """What happened to one raw file: staged and validated, or rejected and why."""
+
+    source: str
+    raw_path: str
+    sha256: str
+    size_bytes: int
+    staged: StagedFile | None = None
+    validation: ValidationOutcome | None = None
+    stage: str = "validation"
+    problems: list[DataProblem] = field(default_factory=list)
+    report: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Intake:
+    """All files of a refresh, and the decision taken on them."""
+
+    files: list[FileIntake]
+    excluded_sources: list[str] = field(default_factory=list)
+
+    @property
+    def staged(self) -> list[StagedFile]:
+        """Batches the build may use: accepted files of sources not left out."""
+        return [
+            item.staged
+            for item in self.files
+            if item.accepted and item.staged and item.source not in self.excluded_sources
+        ]
+
+    @property
+    def outcomes(self) -> list[ValidationOutcome]:
+        return [item.validation for item in self.files if item.validation is not None]
+
+
+def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
+    """Stage and validate one raw file; data problems are recorded, not raised."""
+    stat = raw_path.stat()
+    intake = FileIntake(
+        source=source,
+        raw_path=str(raw_path),
+        sha256=sha256_of(raw_path),
+        size_bytes=stat.st_size,
+    )
+    try:
+        intake.staged = ingest_file(source, raw_path, settings)
+    except DataRejected as rejected:
+        intake.stage, intake.problems = "ingest", rejected.problems
+        return intake
+    intake.validation = validate_staged_file(
+        intake.staged,
+        settings.registry[source],
+        settings.validation_batch_rows,
+        target=relative_raw_path(raw_path, settings),
+    )
+    if not intake.validation.success:
+        intake.problems = intake.validation.problems
+        # A rejected batch must never be read by a build.
+        Path(intake.staged.staging_path).unlink(missing_ok=True)
+    return intake
+
+
+def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:
+    """The quarantine report of a rejected file, as JSON under the quarantine folder."""
+    folder = settings.quarantine_dir / run_id / intake.source
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{Path(intake.raw_path).name}.json"
+    spec = settings.registry[intake.source]
+    report = {
+        "run_id": run_id,
+        "created_at": datetime.now(UTC).isoformat(),
+        "source": intake.source,
+        "required_source": spec.required,
+        "file": relative_raw_path(intake.raw_path, settings),
+        "raw_path": intake.raw_path,
+        "sha256": intake.sha256,
+        "size_bytes": intake.size_bytes,
+        "stage": intake.stage,
+        "problems": [problem.as_dict() for problem in intake.problems],
+        "problem_count": len(intake.problems),
+        "bad_values": sum(problem.count or 0 for problem in intake.problems),
+    }
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def decide(files: list[FileIntake], settings: Settings, run_id: str) -> Intake:
+    """Quarantine every rejected file; stop when a required source failed, otherwise leave
+    failing optional sources out."""
+    rejected = [item for item in files if not item.accepted]
+    for item in rejected:
+        item.report = str(write_report(item, settings, run_id))
+    blocking = [item for item in rejected if settings.registry[item.source].required]
+    if blocking:
+        problems = [problem for item in rejected for problem in item.problems]
+        raise DataRejected(
+            problems,
+            stage=rejected[0].stage if len({i.stage for i in rejected}) == 1 else "intake",
+            reports=[item.report for item in rejected if item.report],
+        )
+    return Intake(files=files, excluded_sources=sorted({item.source for item in rejected}))
