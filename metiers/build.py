@@ -18,6 +18,7 @@ import polars as pl
 from metiers import cards
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import DataProblem, DataRejected
+from metiers.faults import checkpoint
 from metiers.ingest import relative_raw_path
 from metiers.quarantine import FileIntake, Intake
 from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
@@ -327,6 +328,7 @@ def build_marts(
             for model in models_in_order(sql_dir):
                 if model.layer == "marts" and not checked:
                     _check_references(connection)
+                    checkpoint("build")
                     checked = True
                 connection.execute(model.path.read_text(encoding="utf-8"))
                 if model.name == "meta_sources":

@@ -12,22 +12,18 @@ from metiers.sources.base import sha256_of
 
 
 def discover(settings: Settings) -> dict[str, list[Path]]:
-    """Raw files per source. A required source without files, or a file that resolves outside
-    the raw folder (a link, a '..' name), is an error rather than a silent gap."""
+    """Raw files per source; a required source without files is an error, not a silent gap.
+
+    Files that are not safe to read (see `unsafe_reason`) are listed too: intake rejects them
+    with a report instead of reading them."""
     problems = []
     found: dict[str, list[Path]] = {}
     if not settings.raw_dir.is_dir():
         raise DataRejected(
             [DataProblem(file=str(settings.raw_dir), rule="raw folder exists")], stage="ingest"
         )
-    raw_root = settings.raw_dir.resolve()
     for name, spec in settings.registry.items():
-        files = []
-        for path in spec.files(settings.raw_dir):
-            if not path.resolve().is_relative_to(raw_root) or ".." in path.name:
-                problems.append(DataProblem(file=str(path), rule="file lies inside the raw folder"))
-                continue
-            files.append(path)
+        files = spec.files(settings.raw_dir)
         if spec.required and not files:
             patterns = ", ".join(spec.patterns)
             problems.append(
@@ -40,6 +36,16 @@ def discover(settings: Settings) -> dict[str, list[Path]]:
     if problems:
         raise DataRejected(problems, stage="ingest")
     return found
+
+
+def unsafe_reason(path: Path, settings: Settings) -> str | None:
+    """Why a raw path must not be read: it resolves outside the raw folder (a link pointing
+    elsewhere) or its name holds '..'; None when it is safe."""
+    if ".." in path.name:
+        return "file name without '..'"
+    if not path.resolve().is_relative_to(settings.raw_dir.resolve()):
+        return "file lies inside the raw folder (no link pointing out of it)"
+    return None
 
 
 def staging_path_for(settings: Settings, source: str, raw_path: Path, sha256: str) -> Path:

@@ -6,8 +6,6 @@ to anyone who wants a refresh without a Prefect server.
 
 from __future__ import annotations
 
-import os
-import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,19 +17,6 @@ from metiers.ingest import discover
 from metiers.publish import Publication, publish, refresh_lock
 from metiers.quarantine import FileIntake, Intake, decide, take_in
 from metiers.validate import ValidationOutcome, rejections, validate_marts
-
-# Fault injection for the crash tests: with METIERS_PAUSE_AT=<stage> the refresh writes
-# METIERS_PAUSE_FILE and sleeps when it reaches that stage, so a test can kill it there.
-PAUSE_AT = "METIERS_PAUSE_AT"
-PAUSE_FILE = "METIERS_PAUSE_FILE"
-
-
-def checkpoint(stage: str) -> None:
-    if os.environ.get(PAUSE_AT) == stage:
-        marker = os.environ.get(PAUSE_FILE)
-        if marker:
-            Path(marker).write_text(f"{os.getpid()} {stage}", encoding="utf-8")
-        time.sleep(float(os.environ.get("METIERS_PAUSE_SECONDS", "60")))
 
 
 def new_run_id() -> str:
@@ -66,11 +51,7 @@ def check_marts(build_path: Path, settings: Settings) -> list[ValidationOutcome]
 
 def intake_all(settings: Settings, run_id: str) -> Intake:
     """Stage and validate every raw file, then quarantine and decide."""
-    files = []
-    for item in raw_files(settings):
-        checkpoint("ingest")
-        files.append(take_in_one(item, settings))
-    checkpoint("validation")
+    files = [take_in_one(item, settings) for item in raw_files(settings)]
     return decide(files, settings, run_id)
 
 
@@ -81,7 +62,5 @@ def run_refresh(settings: Settings) -> Publication:
         run_id = new_run_id()
         intake = intake_all(settings, run_id)
         build_path = build_marts(intake, settings, run_id)
-        checkpoint("build")
         mart_outcomes = check_marts(build_path, settings)
-        checkpoint("publication")
         return publish(build_path, intake, mart_outcomes, settings, run_id)

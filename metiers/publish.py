@@ -21,6 +21,7 @@ from metiers import __version__
 from metiers.build import record_validation
 from metiers.config import STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import RefreshLocked
+from metiers.faults import checkpoint
 from metiers.quarantine import Intake
 from metiers.validate import ValidationOutcome
 
@@ -145,6 +146,7 @@ def publish(
     with build_path.open("rb") as handle:
         os.fsync(handle.fileno())
     _keep_history(settings)
+    checkpoint("publication")
     os.replace(build_path, settings.published_path)
     _fsync_directory(settings.marts_dir)
     return Publication(

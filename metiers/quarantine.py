@@ -15,7 +15,8 @@ from pathlib import Path
 
 from metiers.config import Settings
 from metiers.errors import DataProblem, DataRejected
-from metiers.ingest import ingest_file, relative_raw_path
+from metiers.faults import checkpoint
+from metiers.ingest import ingest_file, relative_raw_path, unsafe_reason
 from metiers.sources import StagedFile
 from metiers.sources.base import sha256_of
 from metiers.validate import ValidationOutcome, validate_staged_file
@@ -63,6 +64,17 @@ class Intake:
 
 def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
     """Stage and validate one raw file; data problems are recorded, not raised."""
+    unsafe = unsafe_reason(raw_path, settings)
+    if unsafe:
+        # Not even hashed: the bytes behind a link out of the raw folder are not ours to read.
+        return FileIntake(
+            source=source,
+            raw_path=str(raw_path),
+            sha256="",
+            size_bytes=raw_path.lstat().st_size,
+            stage="ingest",
+            problems=[DataProblem(file=relative_raw_path(raw_path, settings), rule=unsafe)],
+        )
     stat = raw_path.stat()
     intake = FileIntake(
         source=source,
@@ -70,11 +82,13 @@ def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
         sha256=sha256_of(raw_path),
         size_bytes=stat.st_size,
     )
+    checkpoint("ingest")
     try:
         intake.staged = ingest_file(source, raw_path, settings)
     except DataRejected as rejected:
         intake.stage, intake.problems = "ingest", rejected.problems
         return intake
+    checkpoint("validation")
     intake.validation = validate_staged_file(
         intake.staged,
         settings.registry[source],
