@@ -20,6 +20,7 @@ from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts, remove_stale_builds  # noqa: E402
 from metiers.publish import Publication, publish, refresh_lock  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide  # noqa: E402
+from metiers.report import write_html_report  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
 
 
@@ -41,6 +42,13 @@ def build_task(intake: Intake, settings: Settings, run_id: str) -> Path:
 @task(name="validate-marts", cache_policy=NO_CACHE)
 def validate_marts_task(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
     return pipeline.check_marts(build_path, settings)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report_task(
+    files: list[FileIntake], mart_outcomes: list, settings: Settings, run_id: str
+) -> Path | None:
+    return write_html_report(files, mart_outcomes, settings, run_id)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -78,14 +86,21 @@ def refresh(
         files = pipeline.raw_files(settings)
         logger.info("taking in %d raw files from %s", len(files), settings.raw_dir)
         futures = [intake_task.submit(source, path, settings) for source, path in files]
-        intake = decide_task([future.result() for future in futures], settings, run_id)
-        for source in intake.excluded_sources:
-            logger.warning("optional source %s left out: a file failed validation", source)
-        build_path = build_task(intake, settings, run_id)
-        mart_outcomes = validate_marts_task(build_path, settings)
-        publication = publish_task(build_path, intake, mart_outcomes, settings, run_id)
-        logger.info("published version %s to %s", publication.version, publication.path)
-        return publication
+        taken = [future.result() for future in futures]
+        mart_outcomes: list[ValidationOutcome] = []
+        try:
+            intake = decide_task(taken, settings, run_id)
+            for source in intake.excluded_sources:
+                logger.warning("optional source %s left out: a file failed validation", source)
+            build_path = build_task(intake, settings, run_id)
+            mart_outcomes = validate_marts_task(build_path, settings)
+            pipeline.accept_marts(mart_outcomes, build_path)
+            publication = publish_task(build_path, intake, mart_outcomes, settings, run_id)
+            logger.info("published version %s to %s", publication.version, publication.path)
+            return publication
+        finally:
+            report = report_task(taken, mart_outcomes, settings, run_id)
+            logger.info("validation report: %s", report)
 
 
 if __name__ == "__main__":

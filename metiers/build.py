@@ -72,9 +72,10 @@ def connect_new(path: Path) -> duckdb.DuckDBPyConnection:
 def remove_stale_builds(marts_dir: Path) -> list[Path]:
     """Delete what an interrupted refresh left behind (callers hold the refresh lock)."""
     removed = []
-    for leftover in marts_dir.glob(f"{BUILD_PREFIX}*"):
-        leftover.unlink(missing_ok=True)
-        removed.append(leftover)
+    for pattern in (f"{BUILD_PREFIX}*", ".rollback-*"):
+        for leftover in marts_dir.glob(pattern):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
     return removed
 
 

@@ -18,7 +18,7 @@ from metiers.config import (
     DEFAULT_SOURCES_FILE,
     prepare_environment,
 )
-from metiers.errors import EXIT_INTERNAL, MetiersError
+from metiers.errors import EXIT_DATA_REJECTED, EXIT_INTERNAL, EXIT_USAGE, MetiersError
 
 app = typer.Typer(
     help="Métiers en chiffres: labour-market figures per occupation, from raw files to a "
@@ -218,6 +218,90 @@ def search(
             f"{row['slug']:<{width}}  {row['title']}  "
             f"[{row['matched_in']} ({row['matched_lang']}): {row['matched_label']}]"
         )
+
+
+@app.command("history")
+def history_command(
+    output: Annotated[CardFormat, typer.Option("--format", help="text or json.")] = CardFormat.text,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """List the published versions kept under MARTS_DIR/history, newest first."""
+    from metiers.config import Settings
+    from metiers.publish import history
+
+    rows = history(Settings(marts_dir=marts_dir))
+    if output is CardFormat.json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    if not rows:
+        typer.echo(f"no version in {Settings(marts_dir=marts_dir).history_dir}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    for row in rows:
+        if "error" in row:
+            typer.echo(f"  {row['version']}  unreadable: {row['error']}")
+            continue
+        marker = "*" if row["current"] else " "
+        excluded = (
+            f"  excluded: {', '.join(row['excluded_sources'])}" if row["excluded_sources"] else ""
+        )
+        typer.echo(
+            f"{marker} {row['version']}  run {row['run_id']}  published {row['published_at']}  "
+            f"inputs {row['inputs_digest']} ({row['input_files']} files){excluded}"
+        )
+
+
+@app.command()
+def rollback(
+    version: Annotated[
+        str | None,
+        typer.Argument(help="Version to publish again [default: the one before the current]."),
+    ] = None,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Publish an earlier version from history again, atomically."""
+    from metiers.config import Settings
+    from metiers.publish import rollback as roll_back
+
+    try:
+        restored = roll_back(Settings(marts_dir=marts_dir), version)
+    except Exception as error:
+        raise _fail(error) from None
+    typer.echo(f"published version {restored} again")
+
+
+@app.command()
+def validate(
+    raw_dir: Annotated[
+        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
+    ] = DEFAULT_RAW_DIR,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+    sources: Annotated[
+        Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
+    ] = DEFAULT_SOURCES_FILE,
+) -> None:
+    """Ingest and validate every raw file without building or publishing anything. Exit 1
+    when a file is rejected; quarantine reports and the HTML report are written as in a
+    refresh."""
+    prepare_environment()
+    from metiers.config import Settings
+    from metiers.pipeline import validate_only
+
+    settings = Settings(raw_dir=raw_dir, marts_dir=marts_dir, sources_file=sources)
+    try:
+        report = validate_only(settings)
+    except Exception as error:
+        raise _fail(error) from None
+    for item in report.files:
+        status = "ok" if item.accepted else f"REJECTED ({len(item.problems)} problem(s))"
+        typer.echo(f"{item.source:<20} {Path(item.raw_path).name:<40} {status}")
+        for problem in item.problems[:5]:
+            typer.echo(f"    - {problem.describe()}")
+        if item.report:
+            typer.echo(f"    report: {item.report}")
+    if report.html:
+        typer.echo(f"validation report: {report.html}")
+    if any(not item.accepted for item in report.files):
+        raise typer.Exit(EXIT_DATA_REJECTED)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -56,6 +56,11 @@ class Settings:
         return self.marts_dir.parent / "quarantine"
 
     @property
+    def validation_dir(self) -> Path:
+        """Data Docs of every run (HTML), one folder per run id."""
+        return self.marts_dir / "validation"
+
+    @property
     def history_dir(self) -> Path:
         return self.marts_dir / "history"
 

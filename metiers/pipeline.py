@@ -7,6 +7,7 @@ to anyone who wants a refresh without a Prefect server.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from metiers.config import Settings
 from metiers.errors import DataRejected
 from metiers.ingest import discover
 from metiers.publish import Publication, publish, refresh_lock
-from metiers.quarantine import FileIntake, Intake, decide, take_in
+from metiers.quarantine import FileIntake, decide, take_in, write_report
+from metiers.report import write_html_report
 from metiers.validate import ValidationOutcome, rejections, validate_marts
 
 
@@ -39,28 +41,50 @@ def require_valid(outcomes: list[ValidationOutcome], stage: str) -> None:
 
 
 def check_marts(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
-    """Validate the build file; a failing mart removes it, so nothing half-checked remains."""
-    outcomes = validate_marts(build_path, settings.min_records)
+    """Validate the build file with the mart suites."""
+    return validate_marts(build_path, settings.min_records)
+
+
+def accept_marts(outcomes: list[ValidationOutcome], build_path: Path) -> None:
+    """Refuse a build whose marts failed; it is removed, so nothing half-checked remains."""
     try:
         require_valid(outcomes, stage="mart validation")
     except DataRejected:
         build_path.unlink(missing_ok=True)
         raise
-    return outcomes
-
-
-def intake_all(settings: Settings, run_id: str) -> Intake:
-    """Stage and validate every raw file, then quarantine and decide."""
-    files = [take_in_one(item, settings) for item in raw_files(settings)]
-    return decide(files, settings, run_id)
 
 
 def run_refresh(settings: Settings) -> Publication:
-    """Ingest -> validate -> build -> validate marts -> publish, without Prefect."""
+    """Ingest -> validate -> build -> validate marts -> publish, without Prefect. The run's
+    validation report is written whether it publishes or not."""
     with refresh_lock(settings.marts_dir):
         remove_stale_builds(settings.marts_dir)
         run_id = new_run_id()
-        intake = intake_all(settings, run_id)
-        build_path = build_marts(intake, settings, run_id)
-        mart_outcomes = check_marts(build_path, settings)
-        return publish(build_path, intake, mart_outcomes, settings, run_id)
+        files = [take_in_one(item, settings) for item in raw_files(settings)]
+        mart_outcomes: list[ValidationOutcome] = []
+        try:
+            intake = decide(files, settings, run_id)
+            build_path = build_marts(intake, settings, run_id)
+            mart_outcomes = check_marts(build_path, settings)
+            accept_marts(mart_outcomes, build_path)
+            return publish(build_path, intake, mart_outcomes, settings, run_id)
+        finally:
+            write_html_report(files, mart_outcomes, settings, run_id)
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileIntake]
+    html: str | None = None
+
+
+def validate_only(settings: Settings) -> ValidationReport:
+    """Intake without build or publication: every file staged, validated and, when rejected,
+    quarantined with its report."""
+    run_id = new_run_id()
+    files = [take_in_one(item, settings) for item in raw_files(settings)]
+    for item in files:
+        if not item.accepted:
+            item.report = str(write_report(item, settings, run_id))
+    html = write_html_report(files, [], settings, run_id)
+    return ValidationReport(files=files, html=str(html))

@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ import duckdb
 from metiers import __version__
 from metiers.build import record_validation
 from metiers.config import STORAGE_COMPATIBILITY_VERSION, Settings
-from metiers.errors import RefreshLocked
+from metiers.errors import RefreshLocked, UsageError
 from metiers.faults import checkpoint
 from metiers.quarantine import Intake
 from metiers.validate import ValidationOutcome
@@ -90,26 +91,43 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def _keep_history(settings: Settings) -> None:
-    """Hard-link the current published file into history/ before it is replaced."""
-    current = settings.published_path
-    if not current.exists():
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def history_path(settings: Settings, version: str) -> Path:
+    return settings.history_dir / f"metiers-{version}.duckdb"
+
+
+def _keep_in_history(settings: Settings, path: Path, version: str | None) -> None:
+    """Hard-link a published file into history/ under its version, then keep the newest N."""
+    if not path.exists():
         return
     settings.history_dir.mkdir(parents=True, exist_ok=True)
-    version = published_version(current) or datetime.fromtimestamp(
-        current.stat().st_mtime, UTC
-    ).strftime("%Y%m%dT%H%M%SZ")
-    target = settings.history_dir / f"metiers-{version}.duckdb"
+    version = (
+        version
+        or published_version(path)
+        or datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%SZ")
+    )
+    target = history_path(settings, version)
     if not target.exists():
-        try:
-            os.link(current, target)
-        except OSError:
-            import shutil
-
-            shutil.copy2(current, target)
+        _link_or_copy(path, target)
+    # Versions start with their UTC time: name order is publication order.
     versions = sorted(settings.history_dir.glob("metiers-*.duckdb"))
     for old in versions[: max(0, len(versions) - settings.history_keep)]:
         old.unlink(missing_ok=True)
+
+
+def swap_in(new_file: Path, settings: Settings) -> None:
+    """Atomically make `new_file` the published file; readers see the old or the new, whole."""
+    with new_file.open("rb") as handle:
+        os.fsync(handle.fileno())
+    checkpoint("publication")
+    os.replace(new_file, settings.published_path)
+    _fsync_directory(settings.marts_dir)
 
 
 def publish(
@@ -143,12 +161,10 @@ def publish(
             ],
         )
         connection.execute("CHECKPOINT")
-    with build_path.open("rb") as handle:
-        os.fsync(handle.fileno())
-    _keep_history(settings)
-    checkpoint("publication")
-    os.replace(build_path, settings.published_path)
-    _fsync_directory(settings.marts_dir)
+    # The version being replaced stays in history (a file published before history existed).
+    _keep_in_history(settings, settings.published_path, None)
+    swap_in(build_path, settings)
+    _keep_in_history(settings, settings.published_path, version)
     return Publication(
         version=version,
         path=str(settings.published_path),
@@ -157,3 +173,62 @@ def publish(
         run_id=run_id,
         excluded_sources=list(intake.excluded_sources),
     )
+
+
+def history(settings: Settings) -> list[dict]:
+    """Published versions kept under history/, newest first, with their run and inputs."""
+    current = (
+        published_version(settings.published_path) if settings.published_path.exists() else None
+    )
+    rows = []
+    for path in sorted(settings.history_dir.glob("metiers-*.duckdb"), reverse=True):
+        try:
+            with duckdb.connect(str(path), read_only=True) as connection:
+                meta = connection.sql("SELECT * FROM meta_publication").pl().to_dicts()
+                files = connection.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE status <> 'validated') "
+                    "FROM meta_sources"
+                ).fetchone()
+        except duckdb.Error as error:
+            rows.append({"version": path.stem.removeprefix("metiers-"), "error": str(error)})
+            continue
+        info = meta[0] if meta else {}
+        rows.append(
+            {
+                "version": info.get("version", path.stem.removeprefix("metiers-")),
+                "current": info.get("version") == current,
+                "run_id": info.get("run_id"),
+                "published_at": str(info.get("published_at")),
+                "reference_year": info.get("reference_year"),
+                "inputs_digest": info.get("inputs_digest"),
+                "input_files": files[0],
+                "files_not_used": files[1],
+                "excluded_sources": info.get("excluded_sources") or [],
+                "path": str(path),
+            }
+        )
+    return rows
+
+
+def rollback(settings: Settings, version: str | None = None) -> str:
+    """Publish a version from history again, atomically; by default the one before the
+    current. Returns the version now published."""
+    with refresh_lock(settings.marts_dir):
+        kept = history(settings)
+        if version is None:
+            older = [row for row in kept if not row.get("current") and "error" not in row]
+            current = next((row for row in kept if row.get("current")), None)
+            if current is not None:
+                older = [row for row in older if row["version"] < current["version"]]
+            if not older:
+                raise UsageError("no earlier version in history to roll back to")
+            version = older[0]["version"]
+        source = history_path(settings, version)
+        if not source.exists():
+            available = ", ".join(row["version"] for row in kept) or "none"
+            raise UsageError(f"version {version} is not in history (available: {available})")
+        staged = settings.marts_dir / f".rollback-{version}.duckdb"
+        staged.unlink(missing_ok=True)
+        _link_or_copy(source, staged)
+        swap_in(staged, settings)
+        return version

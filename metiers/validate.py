@@ -90,6 +90,8 @@ class ValidationOutcome:
     suite: str
     results: list[ExpectationResult]
     batches: int = 1
+    # GX's own result objects, one per batch, for the Data Docs of the run.
+    gx_results: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def success(self) -> bool:
@@ -135,8 +137,13 @@ def _gx_batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("whole")
 
 
-def run_suite(frame: Any, suite: dict, parameters: dict, target: str) -> list[ExpectationResult]:
-    """Validate one pandas frame with a suite; the frame's index is reported as row numbers."""
+def run_suite(
+    frame: Any, suite: dict, parameters: dict, target: str
+) -> tuple[list[ExpectationResult], Any]:
+    """Validate one pandas frame with a suite; the frame's index is reported as row numbers.
+
+    SUMMARY results keep memory bounded: a few unexpected values and their rows, and counts.
+    Returns our summary of each expectation and GX's result object (for Data Docs)."""
     with _GX_LOCK:
         import great_expectations as gx
 
@@ -147,7 +154,7 @@ def run_suite(frame: Any, suite: dict, parameters: dict, target: str) -> list[Ex
         outcome = batch.validate(
             expectation_suite,
             expectation_parameters=parameters,
-            result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_SIZE},
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE},
         )
     results = []
     for item in outcome.results:
@@ -171,11 +178,14 @@ def run_suite(frame: Any, suite: dict, parameters: dict, target: str) -> list[Ex
                 success=bool(item.success),
                 unexpected_count=int(detail.get("unexpected_count") or 0),
                 sample=sample,
-                rows=[_row_number(row) for row in (detail.get("unexpected_index_list") or [])[:50]],
+                rows=[
+                    _row_number(row)
+                    for row in (detail.get("partial_unexpected_index_list") or [])[:SAMPLE_SIZE]
+                ],
                 kwargs=_resolved(kwargs, parameters),
             )
         )
-    return results
+    return results, outcome
 
 
 def _row_number(index_entry: Any) -> int:
@@ -235,7 +245,7 @@ def validate_parquet(
     scan = pl.scan_parquet(path)
     rows = scan.select(pl.len()).collect().item()
     batch_count = max(1, math.ceil(rows / batch_rows))
-    per_batch = []
+    per_batch, gx_results = [], []
     for batch_number in range(batch_count):
         part = scan
         if batch_count > 1:
@@ -248,17 +258,24 @@ def validate_parquet(
         frame = collected.to_pandas()
         if SOURCE_ROW in frame.columns:
             frame = frame.set_index(SOURCE_ROW, drop=True)
-        per_batch.append(run_suite(frame, suite, parameters, target))
+        results, gx_result = run_suite(frame, suite, parameters, target)
+        per_batch.append(results)
+        gx_results.append(gx_result)
     return ValidationOutcome(
-        target=target, suite=suite_name, results=_merge(per_batch), batches=batch_count
+        target=target,
+        suite=suite_name,
+        results=_merge(per_batch),
+        batches=batch_count,
+        gx_results=gx_results,
     )
 
 
 def validate_table(frame: Any, suite_name: str, parameters: dict, target: str) -> ValidationOutcome:
     """Validate a small table (a built mart) in one batch."""
     suite = load_suite(suite_name)
+    results, gx_result = run_suite(frame, suite, parameters, target)
     return ValidationOutcome(
-        target=target, suite=suite_name, results=run_suite(frame, suite, parameters, target)
+        target=target, suite=suite_name, results=results, gx_results=[gx_result]
     )
 
 
