@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from metiers.config import published_path
+from metiers.display import LANGUAGES
 from metiers.errors import UsageError
 
 
@@ -19,7 +20,15 @@ def connect_published(marts_dir: Path | None = None) -> duckdb.DuckDBPyConnectio
     return duckdb.connect(str(path), read_only=True)
 
 
+def _language(lang: str) -> str:
+    """Languages are the only words placed into SQL text here: checked against a fixed set."""
+    if lang not in LANGUAGES:
+        raise UsageError(f"unknown language '{lang}': use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
 def list_metiers(connection: duckdb.DuckDBPyConnection, lang: str = "fr") -> list[dict]:
+    lang = _language(lang)
     return (
         connection.sql(
             f"""
@@ -73,7 +82,7 @@ def search(
 ) -> list[dict]:
     """Métiers whose title or ESCO label (preferred, gendered or alternative) contains `text`,
     ignoring case and accents; one row per métier, with the best-matching label."""
-    languages = [lang] if lang else ["fr", "nl", "en"]
+    languages = [_language(lang)] if lang else list(LANGUAGES)
     titles = " UNION ALL ".join(
         f"SELECT slug, '{code}' AS lang, 'title' AS kind, title_{code} AS label FROM metier_figures"
         for code in languages
