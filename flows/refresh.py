@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from metiers import pipeline  # noqa: E402
-from metiers.build import build_marts, remove_stale_builds  # noqa: E402
+from metiers.build import build_marts, remove_stale_builds, remove_stale_partials  # noqa: E402
 from metiers.publish import Publication, publish, refresh_lock  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide  # noqa: E402
 from metiers.report import write_html_report  # noqa: E402
@@ -82,6 +82,7 @@ def refresh(
     logger = get_run_logger()
     with refresh_lock(settings.marts_dir):
         remove_stale_builds(settings.marts_dir)
+        remove_stale_partials(settings.staging_dir)
         run_id = pipeline.new_run_id()
         files = pipeline.raw_files(settings)
         logger.info("taking in %d raw files from %s", len(files), settings.raw_dir)

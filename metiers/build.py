@@ -6,6 +6,7 @@ it, which `metiers.publish` later swaps in whole.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,6 @@ import polars as pl
 
 from metiers import cards
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
-from metiers.errors import DataProblem, DataRejected
 from metiers.faults import checkpoint
 from metiers.ingest import relative_raw_path
 from metiers.quarantine import FileIntake, Intake
@@ -67,6 +67,30 @@ def connect_new(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(
         str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
     )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(staging_dir: Path) -> list[Path]:
+    """Half-written staging files (`.<name>.<pid>.partial`) of writers that died. A live
+    writer's (a `metiers validate` running beside the refresh) are left alone."""
+    removed = []
+    if not staging_dir.is_dir():
+        return removed
+    for partial in staging_dir.rglob(".*.partial"):
+        pid = partial.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
 
 
 def remove_stale_builds(marts_dir: Path) -> list[Path]:
@@ -236,67 +260,6 @@ def record_validation(
         connection.execute("INSERT INTO meta_validation BY NAME SELECT * FROM frame")
 
 
-def _check_references(connection: duckdb.DuckDBPyConnection) -> None:
-    """Facts for a slug the catalogue does not know would vanish from every card, and a
-    catalogue code ESCO does not know would match nothing: refuse both."""
-    unknown = connection.sql(
-        """
-        SELECT facts.slug, facts.source_file, count(*) AS n
-        FROM (
-            SELECT stg_facts.slug, files.raw_file AS source_file
-            FROM staging.stg_facts
-            LEFT JOIN intermediate.int_source_files AS files USING (staging_file)
-        ) AS facts
-        ANTI JOIN staging.stg_metiers USING (slug)
-        GROUP BY ALL ORDER BY facts.slug
-        """
-    ).fetchall()
-    problems = [
-        DataProblem(
-            file=str(source_file),
-            column="slug",
-            rule="slug exists in the catalogue (metiers/metiers.csv)",
-            sample=[slug for slug, file, _n in unknown if file == source_file],
-            count=sum(n for _slug, file, n in unknown if file == source_file),
-        )
-        for source_file in sorted({str(file) for _slug, file, _n in unknown})
-    ]
-    problems += _check_esco_codes(connection)
-    if problems:
-        raise DataRejected(problems, stage="build")
-
-
-def _check_esco_codes(connection: duckdb.DuckDBPyConnection) -> list[DataProblem]:
-    """With ESCO present, every catalogue code must be an ESCO occupation code or an ISCO-08
-    unit group ESCO knows: a typo would otherwise silently match nothing."""
-    if not connection.execute("SELECT count(*) FROM staging.stg_esco_occupations").fetchone()[0]:
-        return []
-    unknown = connection.execute(
-        """
-        SELECT metiers.slug, metiers.esco_code, files.raw_file
-        FROM staging.stg_metiers AS metiers
-        LEFT JOIN intermediate.int_source_files AS files USING (staging_file)
-        WHERE metiers.esco_code NOT IN (SELECT code FROM staging.stg_esco_occupations)
-            AND metiers.esco_code NOT IN (SELECT isco_group FROM staging.stg_esco_occupations)
-            AND metiers.esco_code NOT IN (
-                SELECT code FROM staging.stg_esco_isco_groups WHERE level = 4
-            )
-        ORDER BY metiers.slug
-        """
-    ).fetchall()
-    if not unknown:
-        return []
-    return [
-        DataProblem(
-            file=str(unknown[0][2]),
-            column="esco_code",
-            rule="code exists in ESCO (an occupation code or an ISCO-08 unit group)",
-            sample=[f"{code} ({slug})" for slug, code, _file in unknown],
-            count=len(unknown),
-        )
-    ]
-
-
 def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     figures = connection.sql("SELECT * FROM metier_figures").pl()
     regions = connection.sql("SELECT slug, region, year, headcount FROM metier_regions").pl()
@@ -328,7 +291,6 @@ def build_marts(
             checked = False
             for model in models_in_order(sql_dir):
                 if model.layer == "marts" and not checked:
-                    _check_references(connection)
                     checkpoint("build")
                     checked = True
                 connection.execute(model.path.read_text(encoding="utf-8"))

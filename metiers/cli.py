@@ -123,6 +123,8 @@ def refresh(
             "(see meta_sources and the quarantine reports)",
             err=True,
         )
+    for problem in publication.rejected:
+        typer.echo(f"  - {problem}", err=True)
 
 
 @app.command()

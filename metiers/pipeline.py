@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from metiers.build import build_marts, remove_stale_builds
+from metiers.build import build_marts, remove_stale_builds, remove_stale_partials
 from metiers.config import Settings
 from metiers.errors import DataRejected
 from metiers.ingest import discover
@@ -59,6 +59,7 @@ def run_refresh(settings: Settings) -> Publication:
     validation report is written whether it publishes or not."""
     with refresh_lock(settings.marts_dir):
         remove_stale_builds(settings.marts_dir)
+        remove_stale_partials(settings.staging_dir)
         run_id = new_run_id()
         files = [take_in_one(item, settings) for item in raw_files(settings)]
         mart_outcomes: list[ValidationOutcome] = []

@@ -37,6 +37,8 @@ class Publication:
     reference_year: int | None
     run_id: str = ""
     excluded_sources: list[str] = field(default_factory=list)
+    # What was wrong with the files of the sources left out, in words, with their reports.
+    rejected: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -172,6 +174,12 @@ def publish(
         reference_year=reference_year,
         run_id=run_id,
         excluded_sources=list(intake.excluded_sources),
+        rejected=[
+            f"{problem.describe()} (report: {item.report})"
+            for item in intake.files
+            if not item.accepted
+            for problem in item.problems
+        ],
     )
 
 

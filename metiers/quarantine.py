@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
+
 from metiers.config import Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.faults import checkpoint
 from metiers.ingest import ingest_file, relative_raw_path, unsafe_reason
 from metiers.sources import StagedFile
-from metiers.sources.base import sha256_of
+from metiers.sources.base import SOURCE_ROW, sha256_of
 from metiers.validate import ValidationOutcome, validate_staged_file
 
 
@@ -66,11 +68,12 @@ def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
     """Stage and validate one raw file; data problems are recorded, not raised."""
     unsafe = unsafe_reason(raw_path, settings)
     if unsafe:
-        # Not even hashed: the bytes behind a link out of the raw folder are not ours to read.
+        # The bytes behind a link out of the raw folder are not ours to read, not even to hash.
+        inside = raw_path.resolve().is_relative_to(settings.raw_dir.resolve())
         return FileIntake(
             source=source,
             raw_path=str(raw_path),
-            sha256="",
+            sha256=sha256_of(raw_path) if inside and raw_path.is_file() else "",
             size_bytes=raw_path.lstat().st_size,
             stage="ingest",
             problems=[DataProblem(file=relative_raw_path(raw_path, settings), rule=unsafe)],
@@ -126,9 +129,71 @@ def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:
     return path
 
 
+def _staged_column(files: list[FileIntake], settings: Settings, role: str, column: str) -> set:
+    paths = [
+        item.staged.staging_path
+        for item in files
+        if item.accepted and item.staged and settings.registry[item.source].role == role
+    ]
+    if not paths:
+        return set()
+    return set(pl.scan_parquet(paths).select(column).unique().collect()[column].to_list())
+
+
+def _reject_unknown(
+    item: FileIntake, settings: Settings, column: str, known: set, rule: str
+) -> None:
+    """Reject an accepted file whose `column` holds values outside `known`."""
+    assert item.staged is not None
+    frame = pl.scan_parquet(item.staged.staging_path)
+    bad = frame.filter(~pl.col(column).is_in(list(known))).select(SOURCE_ROW, column).collect()
+    if bad.is_empty():
+        return
+    item.stage = "cross-check"
+    item.problems = [
+        DataProblem(
+            file=relative_raw_path(item.raw_path, settings),
+            column=column,
+            rule=rule,
+            sample=bad[column].unique(maintain_order=True).head(5).to_list(),
+            rows=bad[SOURCE_ROW].head(5).to_list(),
+            count=bad.height,
+        )
+    ]
+    Path(item.staged.staging_path).unlink(missing_ok=True)
+
+
+def cross_check(files: list[FileIntake], settings: Settings) -> None:
+    """Rules between sources: facts name catalogue slugs; with ESCO present, catalogue codes
+    are ESCO codes. The offending file is rejected like any other."""
+    roles = {item.source: settings.registry[item.source].role for item in files}
+    slugs = _staged_column(files, settings, "catalogue", "slug")
+    for item in files:
+        if item.accepted and item.staged and roles[item.source] == "facts" and slugs:
+            _reject_unknown(item, settings, "slug", slugs, "slug exists in the catalogue")
+    esco_codes = _staged_column(files, settings, "esco_occupations", "code")
+    if esco_codes:
+        known = esco_codes | _staged_column(files, settings, "esco_occupations", "isco_group")
+        known |= {
+            code
+            for code in _staged_column(files, settings, "esco_isco_groups", "code")
+            if len(code) == 4
+        }
+        for item in files:
+            if item.accepted and item.staged and roles[item.source] == "catalogue":
+                _reject_unknown(
+                    item,
+                    settings,
+                    "esco_code",
+                    known,
+                    "code exists in ESCO (an occupation code or an ISCO-08 unit group)",
+                )
+
+
 def decide(files: list[FileIntake], settings: Settings, run_id: str) -> Intake:
     """Quarantine every rejected file; stop when a required source failed, otherwise leave
     failing optional sources out."""
+    cross_check(files, settings)
     rejected = [item for item in files if not item.accepted]
     for item in rejected:
         item.report = str(write_report(item, settings, run_id))

@@ -138,5 +138,7 @@ def test_unknown_catalogue_code_is_rejected(esco_mart: Settings, tmp_path: Path)
         run_refresh(Settings(raw_dir=raw, marts_dir=tmp_path / "marts"))
     message = str(rejected.value)
     assert "metiers/metiers.csv" in message and "'esco_code'" in message
-    assert f"2654.99 ({SEED_SLUG})" in message
+    assert "'2654.99'" in message and "code exists in ESCO" in message
+    reports = list((tmp_path / "quarantine").glob("*/metiers/metiers.csv.json"))
+    assert len(reports) == 1
     assert not (tmp_path / "marts" / "metiers.duckdb").exists()

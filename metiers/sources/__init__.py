@@ -15,6 +15,7 @@ from metiers.sources.base import (
     conform,
     find_cast_failures,
     lossy_columns,
+    non_finite_failures,
     parquet_rows,
     read_error,
     sha256_of,
@@ -222,14 +223,22 @@ def stage_file(
     raw = read_with_adapter(path, spec)
     try:
         write_parquet_atomically(conform(raw, spec, path), out_path)
-    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as error:
-        problems = find_cast_failures(raw, spec, path)
+    except pl.exceptions.PolarsError as error:
+        try:
+            problems = find_cast_failures(raw, spec, path)
+        except pl.exceptions.PolarsError:
+            # The file cannot even be scanned again (bad encoding, broken lines).
+            problems = []
         if not problems:
             raise DataRejected(
                 [DataProblem(file=str(path), rule=f"readable {spec.name} file ({error})")],
                 stage="ingest",
             ) from error
         raise DataRejected(problems, stage="ingest") from error
+    non_finite = non_finite_failures(raw, spec, path)
+    if non_finite:
+        out_path.unlink(missing_ok=True)
+        raise DataRejected(non_finite, stage="ingest")
     lossy = lossy_columns(raw, spec)
     if lossy:
         # Fractions in whole-number columns became nulls above; say which ones.

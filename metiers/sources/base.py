@@ -22,6 +22,7 @@ SOURCE_ROW = "source_row"
 TRUE_WORDS = {"true", "1", "yes", "y", "oui", "ja", "vrai", "waar"}
 FALSE_WORDS = {"false", "0", "no", "n", "non", "nee", "faux", "onwaar"}
 SAMPLE_SIZE = 5
+NOT_FINITE = r"(?i)^[+-]?(?:nan|inf|infinity)$"
 
 
 @dataclass
@@ -95,6 +96,12 @@ def _cast_expression(column: Column, current: pl.DataType, strict: bool) -> pl.E
         expr = expr.str.strip_chars()
         if column.dtype.is_numeric():
             expr = pl.when(expr == "").then(None).otherwise(expr)
+        if column.dtype.is_float():
+            # "NaN" and "inf" would cast to numbers that every range rule lets through
+            # (pandas counts NaN as missing): make them fail the cast like any other text.
+            expr = (
+                pl.when(expr.str.contains(NOT_FINITE)).then(pl.lit("not a number")).otherwise(expr)
+            )
     return expr.cast(column.dtype, strict=strict)
 
 
@@ -156,6 +163,33 @@ def lossy_columns(raw: RawTable, spec: SourceSpec) -> list[str]:
         for column in spec.columns
         if column.name in present and present[column.name].is_float() and column.dtype.is_integer()
     ]
+
+
+def non_finite_failures(raw: RawTable, spec: SourceSpec, path: Path) -> list[DataProblem]:
+    """NaN or infinite values in columns that came typed as floats (Parquet): no cast sees
+    them, and GX's pandas engine counts NaN as missing."""
+    frame = normalise_names(raw.with_source_row(), spec)
+    present = frame.collect_schema()
+    problems = []
+    for column in spec.columns:
+        if column.name not in present or not present[column.name].is_float():
+            continue
+        value = pl.col(column.name)
+        bad = frame.filter(value.is_nan() | value.is_infinite()).select(SOURCE_ROW, column.name)
+        count = bad.select(pl.len()).collect().item()
+        if count:
+            sample = bad.head(SAMPLE_SIZE).collect()
+            problems.append(
+                DataProblem(
+                    file=str(path),
+                    column=column.name,
+                    rule="finite number (no NaN or infinity)",
+                    sample=sample[column.name].to_list(),
+                    rows=sample[SOURCE_ROW].to_list(),
+                    count=count,
+                )
+            )
+    return problems
 
 
 def find_cast_failures(
