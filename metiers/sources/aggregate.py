@@ -35,7 +35,6 @@ Output columns, in this order: keys (text), then for each value column `<name>` 
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,15 @@ from typing import Any
 import polars as pl
 
 from metiers.errors import DataProblem, DataRejected, UsageError
-from metiers.sources.base import FALSE_WORDS, SAMPLE_SIZE, SOURCE_ROW, TRUE_WORDS, read_error
+from metiers.sources.base import (
+    FALSE_WORDS,
+    SAMPLE_SIZE,
+    SOURCE_ROW,
+    TRUE_WORDS,
+    codec_option,
+    read_error,
+    separator_option,
+)
 
 SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -198,16 +205,8 @@ class _Plan:
         if unknown:
             raise UsageError(f"unknown aggregate options {unknown}; known: {sorted(OPTION_NAMES)}")
         self.encoding = str(options.get("encoding") or "utf-8")
-        try:
-            codec = codecs.lookup(self.encoding).name
-        except LookupError as error:
-            raise UsageError(f"unknown encoding '{self.encoding}'") from error
-        # utf-8-sig reads files with and without a BOM alike.
-        self.codec = "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
-        separator = str(options.get("separator", ","))
-        self.separator = "\t" if separator.lower() in ("tab", "\\t") else separator
-        if self.separator != "auto" and len(self.separator) != 1:
-            raise UsageError(f"separator must be one character or 'auto', not {separator!r}")
+        self.codec = codec_option(self.encoding)
+        self.separator = separator_option(str(options.get("separator", ",")))
         self.decimal = str(options.get("decimal", "."))
         if self.decimal not in (".", ","):
             raise UsageError(f"decimal must be '.' or ',', not {self.decimal!r}")

@@ -6,6 +6,7 @@ the declared schema, and reporting what cannot be cast, happens here once for al
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from metiers.errors import DataProblem, DataRejected
+from metiers.errors import DataProblem, DataRejected, UsageError
 from metiers.sources.registry import Column, SourceSpec
 
 # Position of each record in its raw file (CSV line, sheet row, Parquet row), kept in staging
@@ -49,6 +50,25 @@ class StagedFile:
     size_bytes: int
     staging_path: str
     rows: int
+
+
+def codec_option(encoding: str, allow_auto: bool = False) -> str:
+    """The Python codec for a registry's `encoding`; UTF-8 reads with or without a BOM."""
+    if allow_auto and encoding.lower() == "auto":
+        return "auto"
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as error:
+        raise UsageError(f"unknown encoding '{encoding}'") from error
+    return "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
+
+
+def separator_option(separator: str) -> str:
+    """One character, 'tab', or 'auto' (sniffed from the header line)."""
+    chosen = "\t" if separator.lower() in ("tab", "\\t") else separator
+    if chosen != "auto" and len(chosen) != 1:
+        raise UsageError(f"separator must be one character or 'auto', not {separator!r}")
+    return chosen
 
 
 def type_name(dtype: pl.DataType) -> str:

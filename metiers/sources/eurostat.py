@@ -30,7 +30,6 @@ Options (all optional; the source registry passes its text dialect):
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,7 +40,7 @@ import polars as pl
 from metiers import display
 from metiers.display import EUROSTAT_FLAGS
 from metiers.errors import DataProblem, DataRejected, UsageError
-from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, read_error
+from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, codec_option, read_error, separator_option
 
 SUFFIXES = (".tsv", ".csv")
 
@@ -110,15 +109,8 @@ class _Plan:
         if unknown:
             raise UsageError(f"unknown eurostat options {unknown}; known: {sorted(OPTION_NAMES)}")
         self.encoding = str(options.get("encoding") or "utf-8")
-        try:
-            codec = codecs.lookup(self.encoding).name
-        except LookupError as error:
-            raise UsageError(f"unknown encoding '{self.encoding}'") from error
-        self.codec = "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
-        separator = str(options.get("separator") or "auto")
-        self.separator = "\t" if separator.lower() in ("tab", "\\t") else separator
-        if self.separator != "auto" and len(self.separator) != 1:
-            raise UsageError(f"separator must be one character or 'auto', not {separator!r}")
+        self.codec = codec_option(self.encoding)
+        self.separator = separator_option(str(options.get("separator") or "auto"))
         decimal = str(options.get("decimal") or ".")
         if decimal != ".":
             raise UsageError(f"Eurostat files use '.' as decimal mark, not {decimal!r}")

@@ -38,7 +38,6 @@ Options (all optional):
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 from collections.abc import Mapping
@@ -48,7 +47,7 @@ from typing import Any
 import polars as pl
 
 from metiers.errors import DataProblem, DataRejected, UsageError
-from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, read_error
+from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, codec_option, read_error, separator_option
 
 SUFFIXES = (".csv", ".txt")
 
@@ -292,17 +291,8 @@ class _Plan:
         if unknown:
             raise UsageError(f"unknown statbel options {unknown}; known: {sorted(OPTION_NAMES)}")
         self.encoding = str(options.get("encoding") or "auto")
-        self.codec = "auto"
-        if self.encoding.lower() != "auto":
-            try:
-                codec = codecs.lookup(self.encoding).name
-            except LookupError as error:
-                raise UsageError(f"unknown encoding '{self.encoding}'") from error
-            self.codec = "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
-        separator = str(options.get("separator") or "auto")
-        self.separator = "\t" if separator.lower() in ("tab", "\\t") else separator
-        if self.separator != "auto" and len(self.separator) != 1:
-            raise UsageError(f"separator must be one character or 'auto', not {separator!r}")
+        self.codec = codec_option(self.encoding, allow_auto=True)
+        self.separator = separator_option(str(options.get("separator") or "auto"))
         self.decimal = str(options.get("decimal") or "auto")
         if self.decimal not in ("auto", ".", ","):
             raise UsageError(f"decimal must be 'auto', '.' or ',', not {self.decimal!r}")
