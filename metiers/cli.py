@@ -125,6 +125,11 @@ def refresh(
         )
     for problem in publication.rejected:
         typer.echo(f"  - {problem}", err=True)
+    if publication.flagged_changes:
+        typer.echo(
+            f"{publication.flagged_changes} figure change(s) need review: "
+            "`metiers changes --flagged`"
+        )
 
 
 @app.command()
@@ -304,6 +309,79 @@ def validate(
         typer.echo(f"validation report: {report.html}")
     if any(not item.accepted for item in report.files):
         raise typer.Exit(EXIT_DATA_REJECTED)
+
+
+class ChangesFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def changes(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Compare with this version from history [default: the "
+            "publication before the current one].",
+        ),
+    ] = None,
+    flagged: Annotated[
+        bool, typer.Option("--flagged", help="Only the changes that need review.")
+    ] = False,
+    output: Annotated[
+        ChangesFormat, typer.Option("--format", help="table, csv (UTF-8 with BOM) or json.")
+    ] = ChangesFormat.table,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Figures that moved between publications, for the content team to review."""
+    import polars as pl
+
+    from metiers import mart
+    from metiers.changes import changes_since
+    from metiers.config import Settings
+    from metiers.export import csv_safe
+    from metiers.publish import history_path
+    from metiers.sources.registry import load_change_threshold
+
+    settings = Settings(marts_dir=marts_dir)
+    try:
+        if since:
+            earlier = history_path(settings, since)
+            if not earlier.exists():
+                raise _usage(f"version {since} is not in history (see `metiers history`)")
+            rows = changes_since(
+                settings.published_path, earlier, load_change_threshold(settings.sources_file)
+            )
+        else:
+            with mart.connect_published(marts_dir) as connection:
+                rows = connection.sql("SELECT * FROM figure_changes").pl()
+    except Exception as error:
+        raise _fail(error) from None
+    if flagged:
+        rows = rows.filter(pl.col("flagged"))
+    if output is ChangesFormat.json:
+        typer.echo(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=2, default=str))
+    elif output is ChangesFormat.csv:
+        safe = rows.with_columns(pl.col(pl.String).map_elements(csv_safe, return_dtype=pl.String))
+        sys.stdout.write("\ufeff" + safe.write_csv())
+    else:
+        for row in rows.iter_rows(named=True):
+            mark = "!" if row["flagged"] else " "
+            typer.echo(
+                f"{mark} {row['slug']:<45} {row['indicator']:<22} "
+                f"{row['old_display'] or '—':>14} -> {row['new_display'] or '—':<14} "
+                f"{row['reason'] or ''}"
+            )
+        if rows.is_empty():
+            typer.echo("no change", err=True)
+
+
+def _usage(message: str) -> Exception:
+    from metiers.errors import UsageError
+
+    return UsageError(message)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -20,10 +20,12 @@ import duckdb
 
 from metiers import __version__
 from metiers.build import record_validation
+from metiers.changes import record_changes
 from metiers.config import STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import RefreshLocked, UsageError
 from metiers.faults import checkpoint
 from metiers.quarantine import Intake
+from metiers.sources.registry import load_change_threshold
 from metiers.validate import ValidationOutcome
 
 LOCK_NAME = ".refresh.lock"
@@ -37,6 +39,7 @@ class Publication:
     reference_year: int | None
     run_id: str = ""
     excluded_sources: list[str] = field(default_factory=list)
+    flagged_changes: int = 0
     # What was wrong with the files of the sources left out, in words, with their reports.
     rejected: list[str] = field(default_factory=list)
 
@@ -79,8 +82,8 @@ def version_for(intake: Intake, at: datetime) -> str:
 def published_version(path: Path) -> str | None:
     try:
         with duckdb.connect(str(path), read_only=True) as connection:
-            row = connection.execute("SELECT version FROM meta_publication").fetchone()
-            return row[0] if row else None
+            rows = connection.execute("SELECT version FROM meta_publication").fetchall()
+            return rows[0][0] if rows else None
     except duckdb.Error:
         return None
 
@@ -144,9 +147,12 @@ def publish(
     version = version_for(intake, at)
     with duckdb.connect(str(build_path)) as connection:
         record_validation(connection, mart_outcomes, stage="mart")
+        flagged = record_changes(
+            connection, settings.published_path, load_change_threshold(settings.sources_file)
+        )
         reference_year = connection.execute(
             "SELECT max(reference_year) FROM metier_figures"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         connection.execute(
             "INSERT INTO meta_publication VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -174,6 +180,7 @@ def publish(
         reference_year=reference_year,
         run_id=run_id,
         excluded_sources=list(intake.excluded_sources),
+        flagged_changes=flagged,
         rejected=[
             f"{problem.describe()} (report: {item.report})"
             for item in intake.files
@@ -196,7 +203,7 @@ def history(settings: Settings) -> list[dict]:
                 files = connection.execute(
                     "SELECT count(*), count(*) FILTER (WHERE status <> 'validated') "
                     "FROM meta_sources"
-                ).fetchone()
+                ).fetchall()[0]
         except duckdb.Error as error:
             rows.append({"version": path.stem.removeprefix("metiers-"), "error": str(error)})
             continue

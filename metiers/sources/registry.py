@@ -219,6 +219,13 @@ def load_reconciliation(path: Path = DEFAULT_SOURCES_FILE) -> dict[str, dict]:
     return document.get("reconciliation", {}).get("tolerance", {})
 
 
+def load_change_threshold(path: Path = DEFAULT_SOURCES_FILE) -> float:
+    """Relative change above which a published figure is flagged ([changes] table)."""
+    with Path(path).open("rb") as handle:
+        document = tomllib.load(handle)
+    return float(document.get("changes", {}).get("relative_threshold", 0.20))
+
+
 SOURCES: dict[str, SourceSpec] = load_registry()
 
 

@@ -1,0 +1,108 @@
+"""Figures that moved between publications: recorded at publication, listed for review."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rawdata import person, write_catalogue, write_register
+from typer.testing import CliRunner
+
+from metiers.cli import app
+from metiers.config import Settings
+from metiers.export import csv_safe
+from metiers.pipeline import run_refresh
+
+runner = CliRunner()
+
+
+def raw_with(raw: Path, editors_2025: int, bakers_2025: int) -> None:
+    write_catalogue(
+        raw,
+        [
+            {"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur",
+             "title_en": "Editor", "esco_code": "2654.5", "training_years_min": 3,
+             "training_years_max": 3},
+            {"slug": "boulanger", "title_fr": "Boulanger", "title_nl": "Bakker",
+             "title_en": "Baker", "esco_code": "7512.1", "training_years_min": 1,
+             "training_years_max": 2},
+        ],
+    )  # fmt: skip
+    for year in range(2022, 2026):
+        editors = editors_2025 if year == 2025 else 20
+        bakers = bakers_2025 if year == 2025 else 12
+        rows = [person(year, f"M{i}", "2654.5") for i in range(editors)]
+        rows += [person(year, f"B{i}", "7512.1") for i in range(bakers)]
+        write_register(raw, year, rows)
+
+
+@pytest.fixture(scope="module")
+def two_publications(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[str]]:
+    root = tmp_path_factory.mktemp("changes")
+    settings = Settings(raw_dir=root / "raw", marts_dir=root / "marts")
+    versions = []
+    # first: 20 editors and 12 bakers in 2025; then 30 editors (+50%) and 8 bakers (< 10)
+    for editors, bakers in ((20, 12), (30, 8)):
+        raw_with(settings.raw_dir, editors, bakers)
+        versions.append(run_refresh(settings).version)
+    return settings, versions
+
+
+def changes(settings: Settings, *options: str) -> list[dict]:
+    result = runner.invoke(
+        app, ["changes", "--format", "json", "--marts-dir", str(settings.marts_dir), *options]
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_changes_against_the_previous_publication(two_publications) -> None:
+    settings, versions = two_publications
+    rows = {(row["slug"], row["indicator"]): row for row in changes(settings)}
+    editors = rows[("monteur", "headcount")]
+    assert (editors["old_value"], editors["new_value"]) == (20.0, 30.0)
+    assert editors["relative_change"] == pytest.approx(0.5)
+    assert (editors["old_display"], editors["new_display"]) == ("~20", "~30")
+    assert editors["flagged"] and editors["reason"] == "changed by more than 20%"
+    assert editors["previous_version"] == versions[0]
+    # bakers fall under the threshold of 10 records: the figure is withheld now
+    bakers = rows[("boulanger", "headcount")]
+    assert (bakers["old_value"], bakers["new_value"]) == (12.0, None)
+    assert bakers["reason"] == "newly withheld"
+    # editors' age did not move (everyone is 40): not listed
+    assert ("monteur", "average_age") not in rows
+    # growth of editors: 0 before, (30 / 20) ** (1 / 3) - 1 now: no relative change exists,
+    # and a move away from zero is flagged
+    growth = rows[("monteur", "growth_rate")]
+    assert growth["old_value"] == pytest.approx(0.0)
+    assert growth["new_value"] == pytest.approx(1.5 ** (1 / 3) - 1)
+    assert growth["relative_change"] is None
+    assert growth["reason"] == "changed from zero"
+
+
+def test_flagged_only_and_since_a_version(two_publications) -> None:
+    settings, versions = two_publications
+    flagged = changes(settings, "--flagged")
+    assert flagged and all(row["flagged"] for row in flagged)
+    since = changes(settings, "--since", versions[0])
+    assert {(r["slug"], r["indicator"]) for r in since} == {
+        (r["slug"], r["indicator"]) for r in changes(settings)
+    }
+
+
+def test_csv_for_spreadsheets_cannot_run_formulas(two_publications) -> None:
+    settings, _versions = two_publications
+    result = runner.invoke(
+        app, ["changes", "--format", "csv", "--marts-dir", str(settings.marts_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(result.output.lstrip("\ufeff"))))
+    growth = next(r for r in rows if (r["slug"], r["indicator"]) == ("monteur", "growth_rate"))
+    # '+14%' would be read as a formula by a spreadsheet: it is written as text
+    assert growth["new_display"] == "'+14%"
+    assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_safe("Monteur") == "Monteur"
