@@ -48,6 +48,7 @@ from metiers.sources.base import (
     SOURCE_ROW,
     TRUE_WORDS,
     codec_option,
+    decode_text,
     read_error,
     separator_option,
 )
@@ -274,16 +275,7 @@ class _Plan:
 def _read_text_table(path: Path, plan: _Plan) -> pl.DataFrame:
     """Decode with the declared codec in Python (polars reads only UTF-8 lazily), then parse
     every field as text."""
-    data = path.read_bytes()
-    if not data:
-        raise read_error(path, "file is empty")
-    try:
-        text = data.decode(plan.codec)
-    except UnicodeDecodeError as error:
-        raise read_error(
-            path, f"unreadable as {plan.encoding} (byte {error.start}: {error.reason})"
-        ) from error
-    text = text.removeprefix("\ufeff")
+    text = decode_text(path, plan.codec, plan.encoding)
     separator = _sniff(text) if plan.separator == "auto" else plan.separator
     try:
         return pl.read_csv(

@@ -63,6 +63,21 @@ def codec_option(encoding: str, allow_auto: bool = False) -> str:
     return "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
 
 
+def decode_text(path: Path, codec: str, encoding: str) -> str:
+    """A whole text file decoded with the declared codec (polars decodes only UTF-8 lazily);
+    an empty file or bytes the codec cannot read are rejected, naming the byte."""
+    data = path.read_bytes()
+    if not data:
+        raise read_error(path, "file is empty")
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise read_error(
+            path, f"unreadable as {encoding} (byte {error.start}: {error.reason})"
+        ) from error
+    return text.removeprefix("\ufeff")
+
+
 def separator_option(separator: str) -> str:
     """One character, 'tab', or 'auto' (sniffed from the header line)."""
     chosen = "\t" if separator.lower() in ("tab", "\\t") else separator

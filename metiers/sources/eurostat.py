@@ -40,7 +40,14 @@ import polars as pl
 from metiers import display
 from metiers.display import EUROSTAT_FLAGS
 from metiers.errors import DataProblem, DataRejected, UsageError
-from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, codec_option, read_error, separator_option
+from metiers.sources.base import (
+    SAMPLE_SIZE,
+    SOURCE_ROW,
+    codec_option,
+    decode_text,
+    read_error,
+    separator_option,
+)
 
 SUFFIXES = (".tsv", ".csv")
 
@@ -117,16 +124,7 @@ class _Plan:
 
 
 def _decode(path: Path, plan: _Plan) -> str:
-    data = path.read_bytes()
-    if not data:
-        raise read_error(path, "file is empty")
-    try:
-        text = data.decode(plan.codec)
-    except UnicodeDecodeError as error:
-        raise read_error(
-            path, f"unreadable as {plan.encoding} (byte {error.start}: {error.reason})"
-        ) from error
-    text = text.removeprefix("\ufeff")
+    text = decode_text(path, plan.codec, plan.encoding)
     if not text.strip():
         raise read_error(path, "file holds no header")
     return text
