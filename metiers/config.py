@@ -74,4 +74,7 @@ def prepare_environment(project_root: Path = PROJECT_ROOT) -> None:
     os.environ.setdefault("PREFECT_HOME", str(project_root / ".prefect"))
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The first start of the embedded server creates its database: 20 s (Prefect's default
+    # wait) is not always enough on a fresh, busy machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
