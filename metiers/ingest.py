@@ -54,10 +54,13 @@ def staging_path_for(settings: Settings, source: str, raw_path: Path, sha256: st
     return settings.staging_dir / source / f"{raw_path.name}.{sha256[:16]}.parquet"
 
 
-def ingest_file(source: str, raw_path: Path, settings: Settings) -> StagedFile:
-    """Stage one raw file; the raw file itself is only read."""
+def ingest_file(
+    source: str, raw_path: Path, settings: Settings, sha256: str | None = None
+) -> StagedFile:
+    """Stage one raw file; the raw file itself is only read. Pass `sha256` when the caller
+    has hashed the file already, so large files are not read twice for it."""
     spec = settings.registry[source]
-    sha256 = sha256_of(raw_path)
+    sha256 = sha256 or sha256_of(raw_path)
     out_path = staging_path_for(settings, source, raw_path, sha256)
     staged = stage_file(raw_path, spec, out_path, sha256=sha256)
     # Batches of earlier versions of the same raw file are superseded.

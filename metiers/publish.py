@@ -71,12 +71,17 @@ def refresh_lock(marts_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def version_for(intake: Intake, at: datetime) -> str:
-    """UTC time of the build plus a digest of every input file's hash."""
+def inputs_digest(intake: Intake) -> str:
+    """A short digest of every input file's path and hash."""
     digest = hashlib.sha256()
     for item in sorted(intake.files, key=lambda entry: entry.raw_path):
         digest.update(f"{item.raw_path}:{item.sha256}\n".encode())
-    return f"{at.strftime('%Y%m%dT%H%M%SZ')}-{digest.hexdigest()[:8]}"
+    return digest.hexdigest()[:8]
+
+
+def version_for(intake: Intake, at: datetime) -> str:
+    """UTC time of the build plus the digest of the inputs."""
+    return f"{at.strftime('%Y%m%dT%H%M%SZ')}-{inputs_digest(intake)}"
 
 
 def published_version(path: Path) -> str | None:
@@ -165,7 +170,7 @@ def publish(
                 duckdb.__version__,
                 STORAGE_COMPATIBILITY_VERSION,
                 list(intake.excluded_sources),
-                version_for(intake, at).split("-", 1)[1],
+                inputs_digest(intake),
             ],
         )
         connection.execute("CHECKPOINT")

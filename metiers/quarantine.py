@@ -87,7 +87,7 @@ def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
     )
     checkpoint("ingest")
     try:
-        intake.staged = ingest_file(source, raw_path, settings)
+        intake.staged = ingest_file(source, raw_path, settings, sha256=intake.sha256)
     except DataRejected as rejected:
         intake.stage, intake.problems = "ingest", rejected.problems
         return intake
