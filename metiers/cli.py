@@ -149,6 +149,7 @@ def figures(
             figures_row, card = mart.metier(connection, slug, lang.value)
             publication = mart.publication(connection)
             context = mart.context(connection, slug)
+            region_cells = mart.regions(connection, slug, figures_row["reference_year"])
     except Exception as error:
         raise _fail(error) from None
     if output is CardFormat.json:
@@ -163,6 +164,9 @@ def figures(
             },
             "figures": cards.figure_entries(figures_row, card, lang.value),
             "regions": card.get("regions"),
+            "regions_withheld": card.get("regions_withheld"),
+            "region_cells": cards.region_entries(region_cells, lang.value),
+            "vintage": cards.vintage_entry(figures_row, card, context),
             "context": context,
         }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))

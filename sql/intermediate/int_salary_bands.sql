@@ -1,0 +1,81 @@
+-- Wage distribution per métier, experience band and year, with the disclosure decision of
+-- each cell (rules in meta_disclosure, indicator salary_median): primary (too few wages),
+-- dominance (the few highest wages make up most of the total) and secondary (the bands of a
+-- métier and year add up to its employees, so a year never has exactly one withheld band:
+-- the smallest published other band is withheld with it).
+CREATE OR REPLACE TABLE intermediate.int_salary_bands AS
+WITH rules AS (
+    SELECT min_records, dominance_top_n, dominance_share
+    FROM meta_disclosure
+    WHERE indicator = 'salary_median'
+),
+banded AS (
+    SELECT
+        slug,
+        year,
+        gross_monthly_eur AS wage,
+        CASE
+            WHEN experience_years < 3 THEN '0-2'
+            WHEN experience_years < 10 THEN '3-9'
+            ELSE '10+'
+        END AS band
+    FROM intermediate.int_register_records
+    WHERE status = 'employee' AND gross_monthly_eur IS NOT NULL
+),
+ranked_wages AS (
+    SELECT
+        *,
+        row_number() OVER (PARTITION BY slug, band, year ORDER BY wage DESC) AS wage_rank
+    FROM banded
+),
+distribution AS (
+    SELECT
+        ranked_wages.slug,
+        ranked_wages.band,
+        ranked_wages.year,
+        count(*) AS n_records,
+        quantile_cont(ranked_wages.wage, [0.1, 0.25, 0.5, 0.75, 0.9]) AS quantiles,
+        list_sort(list(ranked_wages.wage)) AS sorted_wages,
+        sum(ranked_wages.wage) FILTER (WHERE ranked_wages.wage_rank <= rules.dominance_top_n)
+            / nullif(sum(ranked_wages.wage), 0) AS top_wages_share,
+        any_value(rules.min_records) AS min_records,
+        any_value(rules.dominance_top_n) AS top_n,
+        any_value(rules.dominance_share) AS top_share
+    FROM ranked_wages
+    CROSS JOIN rules
+    GROUP BY ranked_wages.slug, ranked_wages.band, ranked_wages.year
+),
+primary_rule AS (
+    SELECT
+        *,
+        CASE
+            WHEN n_records < min_records
+                THEN 'primary: fewer than ' || min_records::VARCHAR || ' records'
+            WHEN top_wages_share > top_share
+                THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
+                    || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
+        END AS primary_reason
+    FROM distribution
+),
+ranked AS (
+    SELECT
+        *,
+        count(primary_reason) OVER (PARTITION BY slug, year) AS withheld_bands,
+        row_number() OVER (
+            PARTITION BY slug, year, primary_reason IS NULL ORDER BY n_records, band
+        ) AS size_rank
+    FROM primary_rule
+)
+SELECT
+    slug,
+    band,
+    year,
+    n_records,
+    quantiles,
+    intermediate.int_quantile_cv(sorted_wages, 0.5, quantiles[3]) AS median_cv,
+    CASE
+        WHEN primary_reason IS NOT NULL THEN primary_reason
+        WHEN withheld_bands = 1 AND size_rank = 1
+            THEN 'secondary: protects another withheld cell'
+    END AS suppressed
+FROM ranked;
