@@ -382,6 +382,32 @@ def changes(
             typer.echo("no change", err=True)
 
 
+@app.command()
+def dictionary(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the markdown here (e.g. docs/data-dictionary.md), not stdout."
+        ),
+    ] = None,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Print the data dictionary of the published mart, from its table and column comments."""
+    from metiers import mart
+    from metiers.dictionary import render
+
+    try:
+        with mart.connect_published(marts_dir) as connection:
+            text = render(connection)
+    except Exception as error:
+        raise _fail(error) from None
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
 def _usage(message: str) -> Exception:
     from metiers.errors import UsageError
 

@@ -174,17 +174,27 @@ REGIONAL_MODELS = (
 )
 
 
-def regional_cells(register: pl.DataFrame, rules: DisclosureRules) -> pl.DataFrame:
-    """metier_regions computed from register records (with a `slug` column) in a throwaway
-    in-memory DuckDB, by the very SQL the build runs: lets tests try many registers fast."""
-    with duckdb.connect() as connection:
-        connection.execute("CREATE SCHEMA intermediate")
+def regional_cells(
+    register: pl.DataFrame,
+    rules: DisclosureRules,
+    connection: duckdb.DuckDBPyConnection | None = None,
+) -> pl.DataFrame:
+    """metier_regions computed from register records (with a `slug` column) in an in-memory
+    DuckDB, by the very SQL the build runs: lets tests try many registers fast. Pass a
+    `connection` to reuse one across calls (its tables are replaced)."""
+    own = connection is None
+    connection = connection or duckdb.connect(config={"threads": 1})
+    try:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
         records = register.to_arrow()  # noqa: F841 - read by DuckDB by name
         connection.execute(
-            "CREATE TABLE intermediate.int_register_records AS SELECT * FROM records"
+            "CREATE OR REPLACE TABLE intermediate.int_register_records AS SELECT * FROM records"
         )
         for model in REGIONAL_MODELS:
             connection.execute(model.read_text(encoding="utf-8"))
             if model.stem == "meta_disclosure":
                 record_rules(connection, rules)
         return connection.sql("SELECT * FROM metier_regions").pl()
+    finally:
+        if own:
+            connection.close()

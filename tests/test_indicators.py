@@ -385,3 +385,39 @@ def test_min_records_threshold_suppresses_with_reason(tmp_path: Path, small_mart
     assert got["share_women_suppressed"] == "fewer than 7 records"
     # its insertion rests on 8 leavers >= 7 and stays published
     assert got["insertion_rate"] == pytest.approx(6 / 8)
+
+
+def test_reliability_of_weighted_figures_by_hand(small_mart) -> None:
+    """monteur 2025: 16 records, weights 1 (even indexes) and 2.5 (odd): a sample, so the
+    record-count rule applies (16 < 30: low), and its CVs follow the Poisson-sampling
+    variance sum(w (w - 1) y^2) of a total, worked out here by hand."""
+    settings, rows = small_mart
+    got = figures_of(settings, "monteur")
+    # headcount: sum(w (w - 1)) = 8 * 2.5 * 1.5 = 30; CV = sqrt(30) / 28
+    assert got["headcount_cv"] == pytest.approx(math.sqrt(30) / 28)
+    current = [r for r in rows[Y] if belongs(r["occupation_code"], "2654.2")]
+    total = sum(r["weight"] for r in current)
+    women = sum(r["weight"] for r in current if r["sex"] == "F") / total
+    variance = sum(
+        r["weight"] * (r["weight"] - 1) * ((r["sex"] == "F") - women) ** 2 for r in current
+    )
+    assert got["share_women_cv"] == pytest.approx(
+        math.sqrt(variance) / total / min(women, 1 - women)
+    )
+    for figure in ("headcount", "average_age", "share_women", "share_self_employed"):
+        assert got[f"{figure}_reliability"] == "low", figure
+    # electricien: 6 unweighted records (a census): no sampling error, reliable
+    electricien = figures_of(settings, "electricien")
+    assert electricien["headcount_cv"] == 0
+    assert electricien["headcount_reliability"] == "reliable"
+    with duckdb.connect(str(settings.published_path), read_only=True) as connection:
+        cards = dict(
+            connection.execute(
+                "SELECT lang, headcount FROM metier_cards WHERE slug = 'monteur'"
+            ).fetchall()
+        )
+    assert cards == {
+        "fr": "~28 (peu fiable)",
+        "nl": "~28 (weinig betrouwbaar)",
+        "en": "~28 (low reliability)",
+    }

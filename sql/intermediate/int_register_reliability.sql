@@ -1,5 +1,7 @@
--- Coefficient of variation and reliability flag of every figure computed from weighted
--- register records. Variances are those of Horvitz-Thompson estimates under Poisson sampling
+-- Coefficient of variation and reliability flag of every figure computed from register
+-- records. A figure is low reliability when it rests on weighted (sampled) records and on
+-- fewer than reliable_min_records of them, or when its CV exceeds reliable_max_cv; a census
+-- (every weight 1) has no sampling error, so its record count alone does not flag it. Variances are those of Horvitz-Thompson estimates under Poisson sampling
 -- with inclusion probability 1/weight (Särndal et al., Model Assisted Survey Sampling, 5.7):
 --   total  Y = sum(w y):            V = sum(w (w - 1) y^2)
 --   ratio  R = sum(w y) / sum(w):   V = sum(w (w - 1) (y - R)^2) / sum(w)^2
@@ -38,6 +40,7 @@ yearly AS (
         slug,
         year,
         count(*) AS n_records,
+        bool_or(weight <> 1) AS weighted,
         sqrt(sum(weight * (weight - 1))) / sum(weight) AS headcount_cv,
         sqrt(sum(weight * (weight - 1) * pow(age - mean_age, 2))) / sum(weight)
             / any_value(mean_age) AS average_age_cv,
@@ -69,7 +72,8 @@ reference_figures AS (
         unnest(['headcount', 'average_age', 'share_women', 'share_self_employed'])
             AS indicator,
         unnest([headcount_cv, average_age_cv, share_women_cv, share_self_employed_cv]) AS cv,
-        n_records
+        n_records,
+        weighted
     FROM relative_to_smaller_share
     WHERE year = (SELECT reference_year FROM intermediate.int_reference_year)
 ),
@@ -78,7 +82,8 @@ growth AS (
         growth.slug,
         'growth_rate' AS indicator,
         greatest(base.headcount_cv, latest.headcount_cv) AS cv,
-        growth.n_records
+        growth.n_records,
+        base.weighted OR latest.weighted AS weighted
     FROM intermediate.int_growth AS growth
     INNER JOIN relative_to_smaller_share AS base
         ON base.slug = growth.slug AND base.year = growth.base_year
@@ -93,7 +98,8 @@ salaries AS (
             ELSE ['salary_senior_median', 'salary_senior_p90']
         END) AS indicator,
         unnest(CASE WHEN band = 'entry' THEN [median_cv] ELSE [median_cv, p90_cv] END) AS cv,
-        n_records
+        n_records,
+        false AS weighted
     FROM intermediate.int_salary_figures
 ),
 figures AS (
@@ -109,7 +115,7 @@ SELECT
     figures.cv,
     figures.n_records,
     CASE
-        WHEN coalesce(figures.n_records < rules.reliable_min_records, false)
+        WHEN figures.weighted AND coalesce(figures.n_records < rules.reliable_min_records, false)
             OR coalesce(figures.cv > rules.reliable_max_cv, false)
             THEN 'low'
         ELSE 'reliable'

@@ -57,6 +57,7 @@ cells AS (
         region,
         year,
         count(*) AS n_records,
+        bool_or(weight <> 1) AS weighted,
         sum(weight) AS headcount,
         sum(weight * is_woman) / sum(weight) AS share_women,
         -- Variances of a Horvitz-Thompson total and ratio under Poisson sampling with
@@ -158,12 +159,13 @@ SELECT
     END AS share_women_cv,
     CASE
         WHEN suppressed IS NOT NULL THEN NULL
-        WHEN n_records < reliable_min_records OR headcount_cv > reliable_max_cv THEN 'low'
+        WHEN (weighted AND n_records < reliable_min_records) OR headcount_cv > reliable_max_cv
+            THEN 'low'
         ELSE 'reliable'
     END AS headcount_reliability,
     CASE
         WHEN suppressed IS NOT NULL THEN NULL
-        WHEN n_records < reliable_min_records
+        WHEN (weighted AND n_records < reliable_min_records)
             OR share_women_se > reliable_max_cv * least(share_women, 1 - share_women)
             THEN 'low'
         ELSE 'reliable'
@@ -194,7 +196,7 @@ COMMENT ON COLUMN metier_regions.suppressed IS 'Why the cell is withheld: primar
 COMMENT ON COLUMN metier_regions.salary_suppressed IS 'Why salary_median is null: the cell is withheld, too few employee wages, dominance (a few wages make up most of the total) or secondary (protects another withheld wage count); null when published.';
 COMMENT ON COLUMN metier_regions.headcount_cv IS 'Coefficient of variation of the weighted headcount (0 for a census); null when withheld.';
 COMMENT ON COLUMN metier_regions.share_women_cv IS 'Coefficient of variation of the share of women, relative to the smaller of the share and its complement; null when withheld.';
-COMMENT ON COLUMN metier_regions.headcount_reliability IS 'low when the cell rests on fewer records than meta_disclosure.reliable_min_records or its CV exceeds reliable_max_cv, else reliable; null when withheld.';
+COMMENT ON COLUMN metier_regions.headcount_reliability IS 'low when the cell rests on weighted records fewer than meta_disclosure.reliable_min_records or its CV exceeds reliable_max_cv, else reliable; null when withheld.';
 COMMENT ON COLUMN metier_regions.share_women_reliability IS 'Reliability of share_women by the same rule (low or reliable); null when withheld.';
 COMMENT ON COLUMN metier_regions.salary_median_cv IS 'Distribution-free coefficient of variation of the median wage (width of its 95% order-statistic interval / 3.92 / median); null when withheld.';
 COMMENT ON COLUMN metier_regions.salary_median_reliability IS 'low when salary_median_cv exceeds meta_disclosure.reliable_max_cv (indicator salary_median), else reliable; null when withheld.';

@@ -15,5 +15,5 @@ COMMENT ON COLUMN meta_disclosure.indicator IS 'Indicator of metier_figures, or 
 COMMENT ON COLUMN meta_disclosure.min_records IS 'Primary suppression: a figure resting on fewer unweighted records is withheld.';
 COMMENT ON COLUMN meta_disclosure.dominance_top_n IS 'Dominance rule for wage figures: number of highest wages compared with the total; null when the rule does not apply.';
 COMMENT ON COLUMN meta_disclosure.dominance_share IS 'Dominance rule: a wage figure is withheld when its dominance_top_n highest wages make up more than this share of the sum of its wages.';
-COMMENT ON COLUMN meta_disclosure.reliable_min_records IS 'Reliability: a weighted figure resting on fewer records is flagged low; null for figures that are not weighted estimates.';
+COMMENT ON COLUMN meta_disclosure.reliable_min_records IS 'Reliability: a figure from weighted (sampled) records resting on fewer of them is flagged low (a census is not); null where the rule does not apply (wage quantiles: their CV already widens with few records).';
 COMMENT ON COLUMN meta_disclosure.reliable_max_cv IS 'Reliability: a weighted figure whose coefficient of variation is larger is flagged low.';
