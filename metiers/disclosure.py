@@ -166,11 +166,13 @@ def record_rules(connection: duckdb.DuckDBPyConnection, rules: DisclosureRules) 
     connection.execute("INSERT INTO meta_disclosure BY NAME SELECT * FROM frame")
 
 
-# The models that decide the regional cells, in the order the build runs them.
+# The models that decide the regional cells and the wage bands, in the build's order.
 REGIONAL_MODELS = (
     SQL_DIR / "meta" / "meta_disclosure.sql",
     SQL_DIR / "intermediate" / "int_quantile_cv.sql",
+    SQL_DIR / "intermediate" / "int_salary_bands.sql",
     SQL_DIR / "marts" / "metier_regions.sql",
+    SQL_DIR / "marts" / "metier_salaries.sql",
 )
 
 
@@ -178,10 +180,12 @@ def regional_cells(
     register: pl.DataFrame,
     rules: DisclosureRules,
     connection: duckdb.DuckDBPyConnection | None = None,
+    table: str = "metier_regions",
 ) -> pl.DataFrame:
-    """metier_regions computed from register records (with a `slug` column) in an in-memory
-    DuckDB, by the very SQL the build runs: lets tests try many registers fast. Pass a
-    `connection` to reuse one across calls (its tables are replaced)."""
+    """metier_regions (or metier_salaries) computed from register records (with a `slug`
+    column) in an in-memory DuckDB, by the very SQL the build runs: lets tests try many
+    registers fast. Pass a `connection` to reuse one across calls (its tables are replaced)
+    and read the other table from it afterwards."""
     own = connection is None
     connection = connection or duckdb.connect(config={"threads": 1})
     try:
@@ -194,7 +198,9 @@ def regional_cells(
             connection.execute(model.read_text(encoding="utf-8"))
             if model.stem == "meta_disclosure":
                 record_rules(connection, rules)
-        return connection.sql("SELECT * FROM metier_regions").pl()
+        if table not in {model.stem for model in REGIONAL_MODELS}:
+            raise ValueError(f"{table} is not one of the disclosure models")
+        return connection.sql(f"SELECT * FROM {table}").pl()
     finally:
         if own:
             connection.close()

@@ -129,7 +129,8 @@ def test_no_withheld_regional_value_can_be_derived(
     values = total - published values". A withheld value is recoverable exactly when its
     unit vector lies in the row space of those equations; for one-dimensional sums that
     happens when it is the only unknown of an equation, so every group must hold 0 or at
-    least 2 withheld values (of cells, and separately of wage counts). The test checks the
+    least 2 withheld values (of cells, of regional wage counts, and of the experience bands
+    of metier_salaries, which add up to the employees). The test checks the
     rank condition itself, so it would also catch a rule that is right for sums but wrong
     for another structure. It also checks the primary and dominance rules against values
     computed here, that every published value is its cell's true value, and that no
@@ -175,6 +176,36 @@ def test_no_withheld_regional_value_can_be_derived(
             equations.setdefault(f"wages:{row['slug']}", set()).add(unknowns[-1])
             if cell["median"] is not None:
                 withheld_values.append(cell["median"])
+    # the experience bands of a métier add up to its employees' wages, like the regions
+    bands = CONNECTION.sql("SELECT * FROM metier_salaries").pl()
+    wages_of = {
+        (slug, band): sorted(wages)
+        for slug, band, wages in register.filter(
+            (pl.col("status") == "employee") & pl.col("gross_monthly_eur").is_not_null()
+        )
+        .with_columns(
+            pl.when(pl.col("experience_years") < 3).then(pl.lit("0-2"))
+            .when(pl.col("experience_years") < 10).then(pl.lit("3-9"))
+            .otherwise(pl.lit("10+")).alias("band")
+        )
+        .group_by("slug", "band")
+        .agg(pl.col("gross_monthly_eur"))
+        .iter_rows()
+    }  # fmt: skip
+    assert len(bands) == len(wages_of)
+    for row in bands.iter_rows(named=True):
+        wages = wages_of[(row["slug"], row["band"])]
+        if row["suppressed"] is None:
+            assert row["n_records"] == len(wages) >= min_records
+            assert sum(wages[-2:]) <= 0.5 * sum(wages)
+            assert row["median"] == pytest.approx(float(np.median(wages)))
+        else:
+            assert row["n_records"] is row["median"] is row["p90"] is row["p10"] is None
+            assert len(wages) >= min_records or row["suppressed"].startswith("primary")
+            unknowns.append(f"band:{row['slug']}:{row['band']}")
+            equations.setdefault(f"bands:{row['slug']}", set()).add(unknowns[-1])
+    band_counts = bands.group_by("slug").len()
+    several_bands = {slug for slug, count in band_counts.iter_rows() if count >= 2}
     # a national total resting on too few records is itself withheld: no equation then; a
     # métier in a single region has no breakdown (its one cell is the national figure)
     national = register.group_by("slug").agg(pl.len(), pl.col("region").n_unique())
@@ -182,8 +213,16 @@ def test_no_withheld_regional_value_can_be_derived(
         slug for slug, records, regions in national.iter_rows()
         if records >= min_records and regions >= 2
     }  # fmt: skip
-    equations = {key: members for key, members in equations.items()
-                 if key.split(":")[1] in published_totals}  # fmt: skip
+    national_published = {
+        slug for slug, records, _ in national.iter_rows() if records >= min_records
+    }
+
+    def has_total(key: str) -> bool:
+        kind, slug = key.split(":")
+        breakdown = several_bands if kind == "bands" else published_totals
+        return slug in national_published and slug in breakdown
+
+    equations = {key: members for key, members in equations.items() if has_total(key)}
     recoverable = derivable(unknowns, list(equations.values()))
     assert not recoverable, f"withheld values recoverable from the totals: {recoverable}"
 
