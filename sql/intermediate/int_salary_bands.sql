@@ -22,28 +22,27 @@ banded AS (
     FROM intermediate.int_register_records
     WHERE status = 'employee' AND gross_monthly_eur IS NOT NULL
 ),
-ranked_wages AS (
-    SELECT
-        *,
-        row_number() OVER (PARTITION BY slug, band, year ORDER BY wage DESC) AS wage_rank
-    FROM banded
-),
 distribution AS (
     SELECT
-        ranked_wages.slug,
-        ranked_wages.band,
-        ranked_wages.year,
+        banded.slug,
+        banded.band,
+        banded.year,
         count(*) AS n_records,
-        quantile_cont(ranked_wages.wage, [0.1, 0.25, 0.5, 0.75, 0.9]) AS quantiles,
-        list_sort(list(ranked_wages.wage)) AS sorted_wages,
-        sum(ranked_wages.wage) FILTER (WHERE ranked_wages.wage_rank <= rules.dominance_top_n)
-            / nullif(sum(ranked_wages.wage), 0) AS top_wages_share,
+        quantile_cont(banded.wage, [0.1, 0.25, 0.5, 0.75, 0.9]) AS quantiles,
+        list_sort(list(banded.wage)) AS sorted_wages,
         any_value(rules.min_records) AS min_records,
         any_value(rules.dominance_top_n) AS top_n,
         any_value(rules.dominance_share) AS top_share
-    FROM ranked_wages
+    FROM banded
     CROSS JOIN rules
-    GROUP BY ranked_wages.slug, ranked_wages.band, ranked_wages.year
+    GROUP BY banded.slug, banded.band, banded.year
+),
+dominance AS (
+    SELECT
+        *,
+        list_sum(list_slice(sorted_wages, greatest(1, len(sorted_wages) - top_n + 1), -1))
+            / nullif(list_sum(sorted_wages), 0) AS top_wages_share
+    FROM distribution
 ),
 primary_rule AS (
     SELECT
@@ -55,7 +54,7 @@ primary_rule AS (
                 THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
                     || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
         END AS primary_reason
-    FROM distribution
+    FROM dominance
 ),
 ranked AS (
     SELECT

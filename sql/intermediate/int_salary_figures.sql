@@ -43,11 +43,7 @@ reference_cells AS (
     WHERE bands.year = reference.reference_year AND bands.band IN ('0-2', '10+')
 ),
 selected AS (
-    SELECT
-        employee_wages.*,
-        row_number() OVER (
-            PARTITION BY employee_wages.slug, employee_wages.band ORDER BY employee_wages.wage DESC
-        ) AS wage_rank
+    SELECT employee_wages.*
     FROM employee_wages
     LEFT JOIN reference_cells USING (slug, band)
     WHERE employee_wages.band IS NOT NULL
@@ -70,8 +66,6 @@ figures AS (
         quantile_cont(selected.wage, 0.5) AS median,
         quantile_cont(selected.wage, 0.9) AS p90,
         list_sort(list(selected.wage)) AS sorted_wages,
-        sum(selected.wage) FILTER (WHERE selected.wage_rank <= rules.top_n)
-            / nullif(sum(selected.wage), 0) AS top_wages_share,
         rules.top_n,
         rules.top_share
     FROM selected
@@ -94,4 +88,10 @@ SELECT
             THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
                 || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
     END AS dominance_reason
-FROM figures;
+FROM (
+    SELECT
+        *,
+        list_sum(list_slice(sorted_wages, greatest(1, len(sorted_wages) - top_n + 1), -1))
+            / nullif(list_sum(sorted_wages), 0) AS top_wages_share
+    FROM figures
+);

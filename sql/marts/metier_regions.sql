@@ -19,29 +19,6 @@ WITH rules AS (
         max(reliable_max_cv) FILTER (WHERE indicator = 'salary_median') AS wage_max_cv
     FROM meta_disclosure
 ),
-wage_ranks AS (
-    SELECT
-        slug,
-        region,
-        year,
-        gross_monthly_eur AS wage,
-        row_number() OVER (
-            PARTITION BY slug, region, year ORDER BY gross_monthly_eur DESC
-        ) AS wage_rank
-    FROM intermediate.int_register_records
-    WHERE status = 'employee' AND gross_monthly_eur IS NOT NULL
-),
-dominance AS (
-    SELECT
-        wage_ranks.slug,
-        wage_ranks.region,
-        wage_ranks.year,
-        sum(wage_ranks.wage) FILTER (WHERE wage_ranks.wage_rank <= rules.top_n)
-            / nullif(sum(wage_ranks.wage), 0) AS top_wages_share
-    FROM wage_ranks
-    CROSS JOIN rules
-    GROUP BY wage_ranks.slug, wage_ranks.region, wage_ranks.year
-),
 records AS (
     SELECT
         *,
@@ -76,12 +53,14 @@ cells AS (
 primary_rule AS (
     SELECT
         cells.*,
-        dominance.top_wages_share,
+        -- share of the top_n highest wages in the sum of the cell's wages (dominance rule)
+        list_sum(list_slice(
+            cells.sorted_wages, greatest(1, len(cells.sorted_wages) - rules.top_n + 1), -1
+        )) / nullif(list_sum(cells.sorted_wages), 0) AS top_wages_share,
         rules.*,
         cells.n_records < rules.cell_min_records AS primary_suppressed
     FROM cells
     CROSS JOIN rules
-    LEFT JOIN dominance USING (slug, region, year)
 ),
 ranked AS (
     SELECT
