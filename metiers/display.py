@@ -67,6 +67,11 @@ LABELS = {
         "employment": "Emploi",
         "context": "Contexte",
         "isco_group": "groupe CITP {code}",
+        "trend": "Évolution du nombre de professionnels",
+        "trend_caption": "Professionnels actifs par année ({first}-{last})",
+        "trend_withheld": "années non publiées: {years}",
+        "publication": "Version {version}, publiée le {date}",
+        "note": "note {number}",
     },
     "nl": {
         "box_title": "Het beroep in cijfers (België {year})",
@@ -89,6 +94,11 @@ LABELS = {
         "employment": "Werkgelegenheid",
         "context": "Context",
         "isco_group": "ISCO-groep {code}",
+        "trend": "Evolutie van het aantal professionals",
+        "trend_caption": "Actieve professionals per jaar ({first}-{last})",
+        "trend_withheld": "niet gepubliceerde jaren: {years}",
+        "publication": "Versie {version}, gepubliceerd op {date}",
+        "note": "noot {number}",
     },
     "en": {
         "box_title": "The occupation in figures (Belgium {year})",
@@ -111,6 +121,11 @@ LABELS = {
         "employment": "Employment",
         "context": "Context",
         "isco_group": "ISCO group {code}",
+        "trend": "Number of professionals over time",
+        "trend_caption": "Active professionals per year ({first}-{last})",
+        "trend_withheld": "years not published: {years}",
+        "publication": "Version {version}, published on {date}",
+        "note": "note {number}",
     },
 }
 
