@@ -33,6 +33,7 @@ h2 { font-size: 1.15rem; margin: 1.25rem 0 .5rem; }
 .figure.withheld .value { color: #8a94a3; font-size: 1rem; font-weight: 400; }
 .salary ul, .regions ul, .context ul { margin: 0; padding-left: 1.2rem; }
 sup a { text-decoration: none; color: #0b4f9c; font-size: .7rem; margin-left: .15rem; }
+.trend { margin: 0; }
 .trend svg { max-width: 100%; height: auto; }
 .trend .line { fill: none; stroke: #0b4f9c; stroke-width: 2; }
 .trend .point { fill: #0b4f9c; }
