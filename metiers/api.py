@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -27,6 +28,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from metiers import mart, page
 from metiers.config import DEFAULT_MARTS_DIR, published_path
@@ -58,7 +60,13 @@ class MartUnavailable(Exception):
 
 
 class Snapshot:
-    """One published version, attached read-only; one cursor per worker thread."""
+    """One published version, attached read-only; one cursor per worker thread.
+
+    A version never changes, so each response body is built once and kept with the version
+    (up to BODY_CACHE_LIMIT bodies); a new version starts with an empty cache.
+    """
+
+    BODY_CACHE_LIMIT = 4096
 
     def __init__(self, path: Path, key: tuple[int, ...]) -> None:
         self.key = key
@@ -72,6 +80,19 @@ class Snapshot:
             published_at.astimezone(UTC) if isinstance(published_at, datetime) else None
         )
         self._local = threading.local()
+        self._bodies: dict[tuple, str] = {}
+
+    def body(self, key: tuple, build: Callable[[duckdb.DuckDBPyConnection], str]) -> str:
+        """The body for `key`, built on this version the first time it is asked for."""
+        cached = self._bodies.get(key)
+        if cached is None:
+            cached = build(self.cursor())
+            if len(self._bodies) < self.BODY_CACHE_LIMIT:
+                self._bodies[key] = cached
+        return cached
+
+    def cached(self, key: tuple) -> str | None:
+        return self._bodies.get(key)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A connection of this thread to this version (DuckDB connections are per thread)."""
@@ -137,13 +158,23 @@ def _not_modified_since(header: str | None, published_at: datetime | None) -> bo
     return published_at.replace(microsecond=0) <= since
 
 
+async def _body(
+    snapshot: Snapshot, key: tuple, build: Callable[[duckdb.DuckDBPyConnection], str]
+) -> str:
+    """A kept body at once, on the event loop; a new one is built in the thread pool, since
+    DuckDB queries block."""
+    cached = snapshot.cached(key)
+    if cached is not None:
+        return cached
+    return await run_in_threadpool(snapshot.body, key, build)
+
+
+def _json(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, default=str)
+
+
 def _respond(
-    request: Request,
-    snapshot: Snapshot,
-    payload: Any = None,
-    *,
-    body: str | None = None,
-    media_type: str = "application/json",
+    request: Request, snapshot: Snapshot, body: str, media_type: str = "application/json"
 ) -> Response:
     """The body with its version's validators; 304 when the client already has it."""
     etag = f'"{snapshot.version}"'
@@ -156,8 +187,6 @@ def _respond(
         and _not_modified_since(request.headers.get("if-modified-since"), snapshot.published_at)
     ):
         return Response(status_code=304, headers=headers)
-    if body is None:
-        body = json.dumps(payload, ensure_ascii=False, default=str)
     return Response(content=body, media_type=media_type, headers=headers)
 
 
@@ -233,7 +262,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         )
 
     @app.get("/metiers", summary="List the métiers, or search them with q")
-    def list_metiers(
+    async def list_metiers(
         request: Request,
         lang: LangQuery = Lang.fr,
         q: Annotated[
@@ -245,22 +274,27 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         ] = None,
     ) -> Response:
         snapshot = published.snapshot()
-        cursor = snapshot.cursor()
-        if q is not None and q.strip():
-            rows = mart.search(cursor, q, None, limit=50)
-            titles = {row["slug"]: row["title"] for row in mart.list_metiers(cursor, lang.value)}
-            for row in rows:
-                row["title"] = titles.get(row["slug"], row["title"])
-        else:
-            rows = mart.list_metiers(cursor, lang.value)
-        payload = {
-            "version": snapshot.version,
-            "lang": lang.value,
-            "q": q,
-            "count": len(rows),
-            "metiers": rows,
-        }
-        return _respond(request, snapshot, payload)
+
+        def build(cursor: duckdb.DuckDBPyConnection) -> str:
+            if q is not None and q.strip():
+                rows = mart.search(cursor, q, None, limit=50)
+                titles = {
+                    row["slug"]: row["title"] for row in mart.list_metiers(cursor, lang.value)
+                }
+                for row in rows:
+                    row["title"] = titles.get(row["slug"], row["title"])
+            else:
+                rows = mart.list_metiers(cursor, lang.value)
+            payload = {
+                "version": snapshot.version,
+                "lang": lang.value,
+                "q": q,
+                "count": len(rows),
+                "metiers": rows,
+            }
+            return _json(payload)
+
+        return _respond(request, snapshot, await _body(snapshot, ("list", lang, q), build))
 
     @app.get(
         "/metiers/{slug}.html",
@@ -268,12 +302,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         response_class=Response,
         responses={**NOT_FOUND, 200: {"content": {"text/html": {}}}},
     )
-    def card_page(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
+    async def card_page(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
         snapshot = published.snapshot()
-        cursor = snapshot.cursor()
-        _known_slug(cursor, slug)
-        body = page.render(cursor, slug, lang.value)
-        return _respond(request, snapshot, body=body, media_type="text/html; charset=utf-8")
+
+        def build(cursor: duckdb.DuckDBPyConnection) -> str:
+            _known_slug(cursor, slug)
+            return page.render(cursor, slug, lang.value)
+
+        body = await _body(snapshot, ("html", slug, lang), build)
+        return _respond(request, snapshot, body, media_type="text/html; charset=utf-8")
 
     @app.get(
         "/metiers/{slug}/trend.svg",
@@ -281,33 +318,42 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         response_class=Response,
         responses={**NOT_FOUND, 200: {"content": {"image/svg+xml": {}}}},
     )
-    def trend_chart(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
+    async def trend_chart(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
         snapshot = published.snapshot()
-        cursor = snapshot.cursor()
-        _known_slug(cursor, slug)
-        body = page.render_trend_svg(cursor, slug, lang.value)
-        return _respond(request, snapshot, body=body, media_type="image/svg+xml")
+
+        def build(cursor: duckdb.DuckDBPyConnection) -> str:
+            _known_slug(cursor, slug)
+            return page.render_trend_svg(cursor, slug, lang.value)
+
+        body = await _body(snapshot, ("svg", slug, lang), build)
+        return _respond(request, snapshot, body, media_type="image/svg+xml")
 
     @app.get("/metiers/{slug}", summary="The card of one métier", responses=NOT_FOUND)
-    def card(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
+    async def card(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
         snapshot = published.snapshot()
-        cursor = snapshot.cursor()
-        _known_slug(cursor, slug)
-        return _respond(request, snapshot, mart.card_document(cursor, slug, lang.value))
+
+        def build(cursor: duckdb.DuckDBPyConnection) -> str:
+            _known_slug(cursor, slug)
+            return _json(mart.card_document(cursor, slug, lang.value))
+
+        return _respond(request, snapshot, await _body(snapshot, ("card", slug, lang), build))
 
     def _table(name: str, rows_of: Any, summary: str) -> None:
         @app.get(f"/metiers/{{slug}}/{name}", summary=summary, responses=NOT_FOUND, name=name)
-        def endpoint(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
+        async def endpoint(request: Request, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
             snapshot = published.snapshot()
-            cursor = snapshot.cursor()
-            _known_slug(cursor, slug)
-            payload = {
-                "slug": slug,
-                "lang": lang.value,
-                "version": snapshot.version,
-                name: rows_of(cursor, slug, lang.value),
-            }
-            return _respond(request, snapshot, payload)
+
+            def build(cursor: duckdb.DuckDBPyConnection) -> str:
+                _known_slug(cursor, slug)
+                payload = {
+                    "slug": slug,
+                    "lang": lang.value,
+                    "version": snapshot.version,
+                    name: rows_of(cursor, slug, lang.value),
+                }
+                return _json(payload)
+
+            return _respond(request, snapshot, await _body(snapshot, (name, slug, lang), build))
 
     _table("regions", mart.regions, "Headcount, share of women and median wage per region")
     _table("salaries", mart.salaries, "Wage percentiles per experience band and year")
@@ -330,4 +376,7 @@ def serve(
         port=port,
         access_log=access_log,
         log_level="info",
+        # Longer than a client's usual idle pause, so kept-alive connections are not closed
+        # just as a request is sent on them.
+        timeout_keep_alive=30,
     )
