@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import statistics
 import subprocess
@@ -169,6 +170,7 @@ def main() -> None:
         run_refresh(Settings(marts_dir=marts_dir))
 
     targets = lookups(marts_dir)
+    load_before = os.getloadavg()[0]
     port = free_port()
     server = start_server(marts_dir, port)
     try:
@@ -184,6 +186,10 @@ def main() -> None:
     api = summary(f"HTTP API, {args.connections} conns, {paced}", latencies, elapsed, errors)
     baseline = direct(marts_dir, targets, min(args.requests, 2000))
     print(f"card lookups over {len(targets)} (métier, language) pairs, mart {marts_dir}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load_before:.1f} before the run, "
+        f"{os.getloadavg()[0]:.1f} after (other processes share these CPUs)"
+    )
     show(api)
     show(baseline)
     print(

@@ -100,3 +100,10 @@ def test_readme_analyst_queries_run(bundled_mart: Settings) -> None:
         result = query(bundled_mart, sql, "--format", "json")
         assert result.exit_code == 0, (sql, result.output)
         assert json.loads(result.output), sql
+
+
+@pytest.mark.parametrize("command", ["serve", "export", "card", "query"])
+def test_help_of_the_delivery_commands(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
