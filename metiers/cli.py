@@ -174,29 +174,13 @@ def figures(
 
     try:
         with mart.connect_published(marts_dir) as connection:
-            figures_row, card = mart.metier(connection, slug, lang.value)
-            publication = mart.publication(connection)
-            context = mart.context(connection, slug)
-            region_cells = mart.region_cells(connection, slug, figures_row["reference_year"])
+            if output is CardFormat.json:
+                document = mart.card_document(connection, slug, lang.value)
+            else:
+                figures_row, card = mart.metier(connection, slug, lang.value)
     except Exception as error:
         raise _fail(error) from None
     if output is CardFormat.json:
-        document = {
-            "slug": slug,
-            "lang": lang.value,
-            "title": card["title"],
-            "reference_year": figures_row["reference_year"],
-            "publication": {
-                "version": publication.get("version"),
-                "published_at": str(publication.get("published_at")),
-            },
-            "figures": cards.figure_entries(figures_row, card, lang.value),
-            "regions": card.get("regions"),
-            "regions_withheld": card.get("regions_withheld"),
-            "region_cells": cards.region_entries(region_cells, lang.value),
-            "vintage": cards.vintage_entry(figures_row, card, context),
-            "context": context,
-        }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
     else:
         typer.echo(cards.render_text(figures_row, card, lang.value))

@@ -177,6 +177,7 @@ def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -
         entry["suppressed_reason"] = display.reason(entry["suppressed"], lang)
         if entry["n_records"] is not None:  # HUGEINT sums arrive as Decimal
             entry["n_records"] = int(entry["n_records"])
+    context_rows = context(connection, slug)
     return {
         "slug": slug,
         "lang": lang,
@@ -189,7 +190,12 @@ def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -
         },
         "figures": entries,
         "regions": card.get("regions"),
-        "context": context(connection, slug),
+        "regions_withheld": card.get("regions_withheld"),
+        "region_cells": cards.region_entries(
+            region_cells(connection, slug, figures["reference_year"]), lang
+        ),
+        "vintage": cards.vintage_entry(figures, card, context_rows),
+        "context": context_rows,
         "footnotes": (card.get("footnotes") or "").splitlines(),
     }
 

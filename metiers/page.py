@@ -183,10 +183,16 @@ def card_html(
         f'<section class="salary"><h2>💰 {escape(display.label("salary", lang))}</h2>'
         f"<ul>{''.join(salary_lines)}</ul></section>",
     ]
-    if card.get("regions"):
+    if card.get("regions") or card.get("regions_withheld"):
+        withheld = "".join(
+            f'<li data-line="region-withheld">{escape(line)}</li>'
+            for line in (card.get("regions_withheld") or "").splitlines()
+        )
         sections.append(
             f'<section class="regions"><h2>📍 {escape(display.label("regions", lang))}</h2>'
-            f'<p data-line="regions">{escape(card["regions"])}</p></section>'
+            f'<p data-line="regions">{escape(card.get("regions") or "")}</p>'
+            + (f'<ul class="withheld">{withheld}</ul>' if withheld else "")
+            + "</section>"
         )
     published_years = [row["year"] for row in trend_rows if row["headcount"] is not None]
     if published_years:
@@ -214,6 +220,11 @@ def card_html(
     date = published_at.date().isoformat() if hasattr(published_at, "date") else ""
     version = publication.get("version") or ""
     stamp = display.label("publication", lang, version=version, date=date)
+    if card.get("vintage"):
+        sections.append(
+            f'<p class="vintage" data-line="vintage">🗓️ {escape(display.label("vintage", lang))}: '
+            f"{escape(card['vintage'])}</p>"
+        )
     sections.append(
         f"<footer><h2>{escape(display.label('sources', lang))}</h2>"
         f'<ol class="footnotes">{notes}</ol>'

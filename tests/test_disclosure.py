@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import tomllib
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -454,3 +455,78 @@ def display_name(region: str) -> str:
     from metiers.display import region_name
 
     return region_name(region, "fr")
+
+
+def test_sample_withheld_values_appear_nowhere_in_the_api_exports_or_page(
+    bundled_mart, tmp_path: Path
+) -> None:
+    """The same withheld values (recomputed from the raw files) are absent from every API
+    response about the métier, its HTML page and SVG chart, and the JSON, CSV and Parquet
+    exports."""
+    from fastapi.testclient import TestClient
+
+    from metiers.api import ApiSettings, create_app
+    from metiers.export import export
+
+    with duckdb.connect(str(bundled_mart.published_path), read_only=True) as connection:
+        withheld = withheld_truth(sample_register(), connection)
+    client = TestClient(create_app(ApiSettings(marts_dir=bundled_mart.marts_dir)))
+    for output in ("json", "csv", "parquet"):
+        export(bundled_mart.marts_dir, tmp_path / output, output, ",")
+    cards_csv = pl.read_csv(tmp_path / "csv" / "cards.csv", infer_schema_length=0)
+    parquet_tables = {
+        path.stem: pl.read_parquet(path) for path in (tmp_path / "parquet").glob("*.parquet")
+    }
+    checked = 0
+    for slug in sorted(withheld):
+        values = withheld[slug]
+        for lang in ("fr", "nl", "en"):
+            for path in (
+                f"/metiers/{slug}", f"/metiers/{slug}/regions", f"/metiers/{slug}/salaries",
+                f"/metiers/{slug}/trend", f"/metiers/{slug}.html", f"/metiers/{slug}/trend.svg",
+            ):  # fmt: skip
+                response = client.get(path, params={"lang": lang})
+                assert response.status_code == 200, (path, response.text[:200])
+                assert_values_absent(response.text, values, f"GET {path}?lang={lang}")
+                checked += 1
+        exported = (tmp_path / "json" / "metiers" / f"{slug}.json").read_text(encoding="utf-8")
+        assert_values_absent(exported, values, f"JSON export of {slug}")
+        rows = cards_csv.filter(pl.col("slug") == slug)
+        assert not rows.is_empty()
+        assert_values_absent(rows, values, f"cards.csv rows of {slug}")
+        for table, frame in parquet_tables.items():
+            if "slug" in frame.columns:
+                part = frame.filter(pl.col("slug") == slug)
+                assert_values_absent(part, values, f"{table}.parquet of {slug}")
+    assert checked >= 6 * 3 * 5
+
+
+def test_sample_small_metiers_show_withheld_regions_in_the_api(bundled_mart) -> None:
+    """Regions of 2025 with fewer than 10 records (counted here from the raw files) come back
+    from GET /metiers/{slug}/regions without values and with the reason in each language,
+    and the card document lists them as withheld."""
+    from fastapi.testclient import TestClient
+
+    from metiers.api import ApiSettings, create_app
+
+    register = sample_register().filter(pl.col("year") == 2025)
+    small = (
+        register.group_by("slug", "region").len().filter(pl.col("len") < 10)
+        .group_by("slug").agg(pl.col("region"))
+    )  # fmt: skip
+    client = TestClient(create_app(ApiSettings(marts_dir=bundled_mart.marts_dir)))
+    reasons = {"fr": "moins de 10 observations", "nl": "minder dan 10", "en": "fewer than 10"}
+    for slug, regions in small.sort("slug").head(6).iter_rows():
+        for lang, words in reasons.items():
+            cells = client.get(f"/metiers/{slug}/regions", params={"lang": lang}).json()["regions"]
+            latest = {cell["region"]: cell for cell in cells if cell["year"] == 2025}
+            for region in regions:
+                cell = latest[region]
+                assert cell["headcount"] is None and cell["share_women"] is None
+                assert cell["suppressed"] == "primary: fewer than 10 records"
+                assert words in cell["suppressed_reason"], cell
+            card = client.get(f"/metiers/{slug}", params={"lang": lang}).json()
+            withheld_lines = card["regions_withheld"] or ""
+            for region in regions:
+                name = next(c["region_name"] for c in cells if c["region"] == region)
+                assert name in withheld_lines, (slug, lang, withheld_lines)

@@ -223,3 +223,25 @@ def test_card_command_writes_page_and_svg(bundled_mart: Settings, tmp_path: Path
     )  # fmt: skip
     assert missing.exit_code == 2
     assert SEED_SLUG in missing.output
+
+
+def test_page_states_its_vintage_and_withheld_regions(pages: dict[str, str]) -> None:
+    """Reference year, growth span and insertion cohort, as the raw files give them: the
+    register's last year is 2025, the growth span starts five years earlier, the insertion
+    workbook's last cohort is 2024. Regions with fewer than 10 records in 2025 are listed
+    with the reason."""
+    years = sorted(int(path.stem.split("_")[1]) for path in (BUNDLED_RAW / "register").iterdir())
+    expected = {
+        "fr": (f"Belgique {years[-1]}", f"croissance {years[-1] - 5}-{years[-1]}", "cohorte 2024"),
+        "nl": (f"België {years[-1]}", f"groei {years[-1] - 5}-{years[-1]}", "cohorte 2024"),
+        "en": (f"Belgium {years[-1]}", f"growth {years[-1] - 5}-{years[-1]}", "2024 cohort"),
+    }
+    for lang, parts in expected.items():
+        vintage = re.search(r'<p class="vintage" data-line="vintage">(.*?)</p>', pages[lang])
+        assert vintage, lang
+        text = unescape(vintage.group(1))
+        assert text.startswith(f"🗓️ {display.label('vintage', lang)}: ")
+        for part in parts:
+            assert part in text, (lang, part, text)
+    withheld = re.findall(r'<li data-line="region-withheld">(.*?)</li>', pages["fr"])
+    assert withheld and "moins de 10 observations" in unescape(withheld[0])
