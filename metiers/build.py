@@ -24,6 +24,7 @@ from metiers.quarantine import FileIntake, Intake
 from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
 from metiers.sources.base import write_parquet_atomically
 from metiers.sources.registry import load_reconciliation
+from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
 LAYERS = ("meta", "staging", "intermediate", "marts")
@@ -273,6 +274,7 @@ def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("INSERT INTO metier_cards BY NAME SELECT * FROM frame")
 
 
+@timed_stage("build")
 def build_marts(
     intake: Intake,
     settings: Settings,

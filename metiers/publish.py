@@ -26,6 +26,7 @@ from metiers.errors import RefreshLocked, UsageError
 from metiers.faults import checkpoint
 from metiers.quarantine import Intake
 from metiers.sources.registry import load_change_threshold
+from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
 LOCK_NAME = ".refresh.lock"
@@ -140,6 +141,7 @@ def swap_in(new_file: Path, settings: Settings) -> None:
     _fsync_directory(settings.marts_dir)
 
 
+@timed_stage("publish")
 def publish(
     build_path: Path,
     intake: Intake,
