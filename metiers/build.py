@@ -63,11 +63,13 @@ def strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def connect_new(path: Path) -> duckdb.DuckDBPyConnection:
-    """A new database file in the oldest storage format that holds what we write."""
-    return duckdb.connect(
-        str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
-    )
+def connect_new(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A new database file in the oldest storage format that holds what we write. With a
+    memory limit DuckDB spills large aggregates to `<file>.tmp` instead of growing."""
+    config = {"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    return duckdb.connect(str(path), config=config)
 
 
 def _alive(pid: int) -> bool:
@@ -286,7 +288,7 @@ def build_marts(
     build_path = settings.marts_dir / f"{BUILD_PREFIX}{run_id}.duckdb"
     build_path.unlink(missing_ok=True)
     try:
-        with connect_new(build_path) as connection:
+        with connect_new(build_path, settings.duckdb_memory_limit) as connection:
             _set_inputs(connection, intake, settings)
             for schema in TRANSIENT_SCHEMAS:
                 connection.execute(f"CREATE SCHEMA {schema}")

@@ -31,6 +31,8 @@ class Settings:
     # evaluated in DuckDB from there on (metiers/validate_sql.py); or always gx, or duckdb.
     validation_engine: str = "auto"
     sql_validation_min_rows: int = 50_000
+    # DuckDB's memory for the build and for SQL validation; beyond it, it spills to disk.
+    duckdb_memory_limit: str | None = "2GB"
     history_keep: int = 5
     sources_file: Path = DEFAULT_SOURCES_FILE
 

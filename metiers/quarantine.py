@@ -100,6 +100,7 @@ def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
         target=relative_raw_path(raw_path, settings),
         engine=settings.validation_engine,
         sql_min_rows=settings.sql_validation_min_rows,
+        memory_limit=settings.duckdb_memory_limit,
     )
     if not intake.validation.success:
         intake.problems = intake.validation.problems

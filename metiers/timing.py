@@ -27,13 +27,12 @@ def timed_stage(stage: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             log = os.environ.get(STAGE_LOG_ENV)
             if not log:
                 return function(*args, **kwargs)
-            start = time.perf_counter()
+            start = time.time()
             try:
                 return function(*args, **kwargs)
             finally:
-                line = json.dumps(
-                    {"stage": stage, "seconds": time.perf_counter() - start, "pid": os.getpid()}
-                )
+                end = time.time()
+                line = json.dumps({"stage": stage, "start": start, "end": end, "pid": os.getpid()})
                 with open(log, "a", encoding="utf-8") as handle:
                     handle.write(line + "\n")
 
@@ -43,11 +42,28 @@ def timed_stage(stage: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 
 def stage_seconds(log_path: str | os.PathLike) -> dict[str, float]:
-    """Total seconds per stage in a stage log, in the order stages first appear."""
-    totals: dict[str, float] = {}
+    """Wall seconds per stage in a stage log: the time during which at least one call of the
+    stage was running (concurrent calls are not counted twice), in order of first start."""
+    spans: dict[str, list[tuple[float, float]]] = {}
+    for record in stage_records(log_path):
+        spans.setdefault(record["stage"], []).append((record["start"], record["end"]))
+    ordered = sorted(spans.items(), key=lambda item: min(start for start, _end in item[1]))
+    return {stage: covered_seconds(intervals) for stage, intervals in ordered}
+
+
+def covered_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Length of the union of intervals."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+def stage_records(log_path: str | os.PathLike) -> list[dict]:
+    """Every call in a stage log: stage, start, end, pid."""
+    if not os.path.exists(log_path):
+        return []
     with open(log_path, encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                record = json.loads(line)
-                totals[record["stage"]] = totals.get(record["stage"], 0.0) + record["seconds"]
-    return totals
+        return [json.loads(line) for line in handle if line.strip()]

@@ -272,14 +272,14 @@ def validate_parquet(
 
 
 def validate_parquet_in_duckdb(
-    path: Path, suite_name: str, parameters: dict, target: str
+    path: Path, suite_name: str, parameters: dict, target: str, memory_limit: str | None = None
 ) -> ValidationOutcome:
     """The suite's rules as SQL over the whole file (see metiers.validate_sql): one pass, in
     DuckDB's bounded memory, with the same results and report as GX's batches."""
     from metiers.validate_sql import evaluate_suite, gx_validation_result
 
     suite = load_suite(suite_name)
-    evaluated = evaluate_suite(path, suite, parameters)
+    evaluated = evaluate_suite(path, suite, parameters, memory_limit)
     results = []
     for item in evaluated:
         kwargs = item["kwargs"]
@@ -342,11 +342,12 @@ def validate_staged_file(
     target: str,
     engine: str = "gx",
     sql_min_rows: int = 0,
+    memory_limit: str | None = None,
 ) -> ValidationOutcome:
     """Run the source's suite on one staged file (metiers.sources.StagedFile, SourceSpec)."""
     if choose_engine(engine, int(staged.rows), sql_min_rows) == "duckdb":
         return validate_parquet_in_duckdb(
-            Path(staged.staging_path), spec.suite_name, source_parameters(), target
+            Path(staged.staging_path), spec.suite_name, source_parameters(), target, memory_limit
         )
     return validate_parquet(
         Path(staged.staging_path),

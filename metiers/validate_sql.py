@@ -14,6 +14,7 @@ type or a row condition it cannot translate is an error, never a silent pass.
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,9 @@ def _result(
     }
 
 
-def evaluate_suite(path: Path, suite: dict, parameters: dict) -> list[dict]:
+def evaluate_suite(
+    path: Path, suite: dict, parameters: dict, memory_limit: str | None = None
+) -> list[dict]:
     """Every expectation of `suite` on one Parquet file, in the suite's order."""
     for expectation in suite["expectations"]:
         if expectation["type"] not in SUPPORTED:
@@ -178,7 +181,10 @@ def evaluate_suite(path: Path, suite: dict, parameters: dict) -> list[dict]:
                 f"suite {suite['name']}: {expectation['type']} has no SQL translation"
             )
     source = f"read_parquet({_literal(str(path))})"
-    with duckdb.connect(":memory:") as connection:
+    config = {"memory_limit": memory_limit, "temp_directory": tempfile.gettempdir()}
+    if not memory_limit:
+        config.pop("memory_limit")
+    with duckdb.connect(":memory:", config=config) as connection:
         types = {
             name: kind
             for name, kind, *_rest in connection.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()
