@@ -20,12 +20,12 @@ from metiers.timing import covered_seconds
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
-from baseline_duckdb import (  # noqa: E402
+from baseline_duckdb import (
     BaselineRejected,
     differences,
     run_baseline,
 )
-from generate_register import REGION_SHARES, generate  # noqa: E402
+from generate_register import REGION_SHARES, generate
 
 ROWS, YEARS = 60_000, 6
 
@@ -41,8 +41,7 @@ def generated(tmp_path_factory) -> Path:
 def register(generated) -> pl.DataFrame:
     files = sorted((generated / "register").iterdir())
     frames = [
-        pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path)
-        for path in files
+        pl.read_parquet(path) if path.suffix == ".parquet" else pl.read_csv(path) for path in files
     ]
     return pl.concat([frame.cast(frames[-1].schema) for frame in frames])
 
@@ -107,9 +106,10 @@ def test_generator_is_skewed_like_a_register(generated, register):
     assert 0.05 < (weights != 1.0).mean() < 0.3
     employees = register.filter(pl.col("status") == "employee")
     assert employees["gross_monthly_eur"].null_count() == 0
-    assert register.filter(pl.col("status") == "self_employed")[
-        "gross_monthly_eur"
-    ].null_count() == (register["status"] == "self_employed").sum()
+    assert (
+        register.filter(pl.col("status") == "self_employed")["gross_monthly_eur"].null_count()
+        == (register["status"] == "self_employed").sum()
+    )
     # Log-normal wages that grow with experience.
     log_wage = employees["gross_monthly_eur"].log()
     assert abs(log_wage.skew()) < 0.5 < employees["gross_monthly_eur"].skew()
