@@ -125,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", type=Path, default=None, help="folder for data and marts")
     parser.add_argument("--reuse-data", action="store_true", help="keep generated data")
+    parser.add_argument("--metiers", type=int, default=400, help="catalogue size")
     parser.add_argument("--runner", default="default", help="refresh --task-runner")
+    parser.add_argument(
+        "--no-prefect",
+        action="store_true",
+        help="run (a) as `metiers refresh --no-prefect` and skip the start-up probe",
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     args = parser.parse_args(argv)
 
@@ -136,13 +142,22 @@ def main(argv: list[str] | None = None) -> int:
     generated = raw / "generated.json"
     start = time.perf_counter()
     summary = json.loads(generated.read_text()) if generated.exists() else None
-    same = summary and all(
-        summary.get(k) == v for k, v in {"rows": args.rows, "seed": args.seed}.items()
+    same = summary and (
+        summary.get("rows") == args.rows
+        and summary.get("seed") == args.seed
+        and summary.get("metiers") == args.metiers
+        and len(summary.get("years", [])) == args.years
     )
     if not (args.reuse_data and same):
-        summary = generate(raw, args.rows, args.years, args.seed, file_format=args.format)
+        summary = generate(
+            raw, args.rows, args.years, args.seed, args.metiers, file_format=args.format
+        )
     generate_seconds = time.perf_counter() - start
-    print(f"data: {raw} ({summary['rows']:,} rows, {len(summary['years'])} years, {wanted})")
+    print(
+        f"data: {raw} ({summary['rows']:,} rows, {len(summary['years'])} years, "
+        f"{summary['metiers']} métiers, {wanted})",
+        flush=True,
+    )
 
     for leftover in ("marts", "staging", "quarantine", "baseline.duckdb", "stages.jsonl"):
         target = work / leftover
@@ -153,9 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     python = sys.executable
 
-    startup = run_measured(
-        "prefect start-up", [python, "-c", PREFECT_STARTUP], env, work / "startup.log"
-    )
+    if args.no_prefect:
+        startup = Measured("prefect start-up", 0.0, 0, 0)
+    else:
+        startup = run_measured(
+            "prefect start-up", [python, "-c", PREFECT_STARTUP], env, work / "startup.log"
+        )
     stage_log = work / "stages.jsonl"
     refresh_command = [
         python, "-m", "metiers", "refresh",
@@ -163,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         "--marts-dir", str(work / "marts"),
         "--staging-dir", str(work / "staging"),
     ]  # fmt: skip
+    if args.no_prefect:
+        refresh_command.append("--no-prefect")
     if args.runner != "default":
         refresh_command += ["--task-runner", args.runner]
     refresh = run_measured(
@@ -224,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "years": summary["years"],
         "formats": summary["formats"],
+        "metiers": summary["metiers"],
         "generation_seconds": generate_seconds,
         "runs": [asdict(run) for run in (startup, refresh, baseline)],
         "ratio": refresh.wall_seconds / baseline.wall_seconds,

@@ -8,6 +8,7 @@ hashes and validation summaries, never DataFrames.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from metiers.config import Settings, prepare_environment
 
@@ -18,6 +19,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 
 from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts, remove_stale_builds, remove_stale_partials  # noqa: E402
+from metiers.errors import UsageError  # noqa: E402
 from metiers.publish import Publication, publish, refresh_lock  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide  # noqa: E402
 from metiers.report import write_html_report  # noqa: E402
@@ -102,6 +104,49 @@ def refresh(
         finally:
             report = report_task(taken, mart_outcomes, settings, run_id)
             logger.info("validation report: %s", report)
+
+
+TASK_RUNNERS = ("default", "dask")
+
+
+def task_runner_for(
+    name: str, dask_address: str | None = None, cluster_kwargs: dict | None = None
+) -> Any:
+    """The Prefect task runner of a refresh: Prefect's default (threads in this process), or
+    Dask through prefect-dask, on the cluster at `dask_address` or on a local cluster
+    started for the run. Only the intake tasks (one per raw file: per source and, for the
+    register, per year partition) are submitted to it; the build and publication, the one
+    writer of the DuckDB file, stay in the flow's process."""
+    if name == "default":
+        if dask_address:
+            raise UsageError("--dask-address needs --task-runner dask")
+        return None
+    if name != "dask":
+        raise UsageError(f"unknown task runner {name!r}: choose one of {', '.join(TASK_RUNNERS)}")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as error:
+        raise UsageError(
+            "the dask task runner needs prefect-dask: pip install 'metiers-en-chiffres[dask]'"
+        ) from error
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs=cluster_kwargs or {"n_workers": 2, "threads_per_worker": 1},
+    )
+
+
+def run_refresh_flow(
+    task_runner: str = "default",
+    dask_address: str | None = None,
+    cluster_kwargs: dict | None = None,
+    **parameters: Any,
+) -> Publication:
+    """Run the flow `refresh` with the chosen task runner."""
+    runner = task_runner_for(task_runner, dask_address, cluster_kwargs)
+    chosen = refresh if runner is None else refresh.with_options(task_runner=runner)
+    return chosen(**parameters)
 
 
 if __name__ == "__main__":
