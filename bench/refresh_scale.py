@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         "--raw-dir", str(raw),
         "--marts-dir", str(work / "marts"),
         "--staging-dir", str(work / "staging"),
+        "--full",  # read everything: no intake cache from an earlier run
     ]  # fmt: skip
     if args.no_prefect:
         refresh_command.append("--no-prefect")

@@ -1,8 +1,9 @@
-"""Prefect flow `refresh`: intake (ingest + validate each raw file) -> quarantine and decide ->
-build -> validate marts -> publish.
+"""Prefect flow `refresh`: discover and hash -> intake (ingest + validate each raw file) ->
+quarantine and decide -> build -> validate marts -> publish -> report.
 
-Orchestration only: every task calls one stage of `metiers.pipeline`. Tasks exchange paths,
-hashes and validation summaries, never DataFrames.
+Orchestration only: every task calls one stage of `metiers`. Tasks exchange paths, hashes
+and validation summaries, never DataFrames. The intake task is cached on the raw file's path
+and content hash (plus the rules that read it), so an unchanged file is not read again.
 """
 
 from __future__ import annotations
@@ -16,63 +17,148 @@ prepare_environment()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
 
 from metiers import pipeline  # noqa: E402
-from metiers.build import build_marts, remove_stale_builds, remove_stale_partials  # noqa: E402
+from metiers.build import build_marts  # noqa: E402
+from metiers.config import FLOW_TIMEOUT_SECONDS, TASK_TIMEOUT_SECONDS  # noqa: E402
 from metiers.errors import UsageError  # noqa: E402
-from metiers.publish import Publication, publish, refresh_lock  # noqa: E402
-from metiers.quarantine import FileIntake, Intake, decide  # noqa: E402
+from metiers.incremental import build_key, intake_key, still_usable  # noqa: E402
+from metiers.progress import track  # noqa: E402
+from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
+from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
 from metiers.report import write_html_report  # noqa: E402
+from metiers.runs import RunRecord  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
 
 
-@task(name="intake", cache_policy=NO_CACHE, retries=1, retry_delay_seconds=2)
-def intake_task(source: str, raw_path: Path, settings: Settings) -> FileIntake:
-    return pipeline.take_in_one((source, raw_path), settings)
+def _intake_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
+    """Path + content hash + the rules that read the file: never the data."""
+    return intake_key(
+        parameters["source"], parameters["raw_path"], parameters["sha256"], parameters["settings"]
+    )
 
 
-@task(name="quarantine", cache_policy=NO_CACHE)
+def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
+    """Retry reading on I/O trouble (a share that hiccups), not on bugs; data problems are
+    recorded in the intake, never raised."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except BaseException:
+        return False
+    return False
+
+
+@task(
+    name="intake",
+    cache_key_fn=_intake_cache_key,
+    persist_result=True,
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_jitter_factor=0.5,
+    retry_condition_fn=_transient,
+    timeout_seconds=TASK_TIMEOUT_SECONDS["intake"],
+)
+def intake_task(
+    source: str, raw_path: Path, sha256: str, settings: Settings, run_id: str
+) -> FileIntake:
+    return take_in(source, raw_path, settings, sha256=sha256, run_id=run_id)
+
+
+@task(
+    name="discover",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=2),
+    retry_condition_fn=_transient,
+    timeout_seconds=TASK_TIMEOUT_SECONDS["discover"],
+)
+def discover_task(settings: Settings) -> list[tuple[str, Path, str]]:
+    return pipeline.hashed_raw_files(settings)
+
+
+@task(name="quarantine", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["quarantine"])
 def decide_task(files: list[FileIntake], settings: Settings, run_id: str) -> Intake:
     return decide(files, settings, run_id)
 
 
-@task(name="build", cache_policy=NO_CACHE)
+@task(name="build", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["build"])
 def build_task(intake: Intake, settings: Settings, run_id: str) -> Path:
     return build_marts(intake, settings, run_id)
 
 
-@task(name="validate-marts", cache_policy=NO_CACHE)
+@task(
+    name="validate-marts",
+    cache_policy=NO_CACHE,
+    timeout_seconds=TASK_TIMEOUT_SECONDS["validate-marts"],
+)
 def validate_marts_task(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
-    return pipeline.check_marts(build_path, settings)
+    outcomes = pipeline.check_marts(build_path, settings)
+    pipeline.accept_marts(outcomes, build_path)
+    return outcomes
 
 
-@task(name="report", cache_policy=NO_CACHE)
+@task(name="report", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["report"])
 def report_task(
     files: list[FileIntake], mart_outcomes: list, settings: Settings, run_id: str
 ) -> Path | None:
     return write_html_report(files, mart_outcomes, settings, run_id)
 
 
-@task(name="publish", cache_policy=NO_CACHE)
+@task(name="publish", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["publish"])
 def publish_task(
     build_path: Path,
     intake: Intake,
     mart_outcomes: list[ValidationOutcome],
     settings: Settings,
-    run_id: str,
+    run: RunRecord,
+    key: str,
 ) -> Publication:
-    return publish(build_path, intake, mart_outcomes, settings, run_id)
+    return publish(build_path, intake, mart_outcomes, settings, run.run_id, run=run, key=key)
 
 
-@flow(name="refresh", log_prints=True)
+def _take_in_all(
+    items: list[tuple[str, Path, str]], settings: Settings, run_id: str, full: bool
+) -> list[FileIntake]:
+    """Submit one intake per file; a cached intake whose staged batch has gone is redone."""
+    logger = get_run_logger()
+    runner = intake_task.with_options(refresh_cache=True) if full else intake_task
+    futures = {
+        runner.submit(source, path, sha256, settings, run_id): (source, path, sha256)
+        for source, path, sha256 in items
+    }
+    done: dict[tuple[str, Path, str], FileIntake] = {}
+    for future in track(
+        as_completed(list(futures)),
+        len(futures),
+        "intake",
+        lambda future: f"{futures[future][0]}/{futures[future][1].name}",
+        log=logger,
+    ):
+        done[futures[future]] = future.result()
+    for item, intake in done.items():
+        if not still_usable(intake):
+            logger.info("staged batch of %s is gone: reading it again", item[1])
+            fresh = intake_task.with_options(refresh_cache=True)
+            done[item] = fresh.submit(*item, settings, run_id).result()
+    return [done[item] for item in items]
+
+
+@flow(name="refresh", log_prints=True, timeout_seconds=FLOW_TIMEOUT_SECONDS)
 def refresh(
     raw_dir: str | None = None,
     marts_dir: str | None = None,
     staging_dir: str | None = None,
     min_records: int | None = None,
     sources_file: str | None = None,
+    full: bool = False,
+    trigger: str = "flow",
 ) -> Publication:
-    """Refresh the published mart from the raw folder; publish only what validates."""
+    """Refresh the published mart from the raw folder; publish only what validates, and
+    nothing when no input changed (unless `full`)."""
     defaults = Settings()
     settings = Settings(
         raw_dir=Path(raw_dir) if raw_dir else defaults.raw_dir,
@@ -82,28 +168,44 @@ def refresh(
         sources_file=Path(sources_file) if sources_file else defaults.sources_file,
     )
     logger = get_run_logger()
-    with refresh_lock(settings.marts_dir):
-        remove_stale_builds(settings.marts_dir)
-        remove_stale_partials(settings.staging_dir)
-        run_id = pipeline.new_run_id()
-        files = pipeline.raw_files(settings)
-        logger.info("taking in %d raw files from %s", len(files), settings.raw_dir)
-        futures = [intake_task.submit(source, path, settings) for source, path in files]
-        taken = [future.result() for future in futures]
+    with pipeline.recorded_run(settings, full, trigger) as run:
+        with run.stage("discover"):
+            items = discover_task(settings)
+        logger.info("taking in %d raw files from %s", len(items), settings.raw_dir)
+        with run.stage("intake"):
+            taken = _take_in_all(items, settings, run.run_id, full)
+        run.note_inputs(taken, settings)
+        reused = sum(1 for item in taken if item.reused_by(run.run_id))
+        logger.info("%d file(s) read, %d unchanged and reused", len(taken) - reused, reused)
         mart_outcomes: list[ValidationOutcome] = []
+        unchanged = False
         try:
-            intake = decide_task(taken, settings, run_id)
+            with run.stage("quarantine"):
+                intake = decide_task(taken, settings, run.run_id)
             for source in intake.excluded_sources:
                 logger.warning("optional source %s left out: a file failed validation", source)
-            build_path = build_task(intake, settings, run_id)
-            mart_outcomes = validate_marts_task(build_path, settings)
-            pipeline.accept_marts(mart_outcomes, build_path)
-            publication = publish_task(build_path, intake, mart_outcomes, settings, run_id)
+            key = build_key(taken, intake.excluded_sources, settings)
+            current = None if full else unchanged_publication(settings, key, run.run_id)
+            if current is not None:
+                unchanged = True
+                run.finish("unchanged", current.version)
+                logger.info("no input changed: version %s stays published", current.version)
+                return current
+            with run.stage("build"):
+                build_path = build_task(intake, settings, run.run_id)
+            with run.stage("validate-marts"):
+                mart_outcomes = validate_marts_task(build_path, settings)
+            with run.stage("publish"):
+                publication = publish_task(build_path, intake, mart_outcomes, settings, run, key)
+            run.finish("published", publication.version)
             logger.info("published version %s to %s", publication.version, publication.path)
             return publication
         finally:
-            report = report_task(taken, mart_outcomes, settings, run_id)
-            logger.info("validation report: %s", report)
+            run.note_inputs(taken, settings)
+            if not unchanged:
+                with run.stage("report"):
+                    report = report_task(taken, mart_outcomes, settings, run.run_id)
+                logger.info("validation report: %s", report)
 
 
 TASK_RUNNERS = ("default", "dask")

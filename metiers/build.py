@@ -19,6 +19,7 @@ import polars as pl
 from metiers import cards
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.faults import checkpoint
+from metiers.freshness import source_freshness
 from metiers.ingest import relative_raw_path
 from metiers.quarantine import FileIntake, Intake
 from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
@@ -173,12 +174,20 @@ def _status(item: FileIntake, intake: Intake) -> str:
     return "excluded" if item.source in intake.excluded_sources else "validated"
 
 
+def _modified_at(raw_path: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(Path(raw_path).lstat().st_mtime, UTC)
+    except OSError:
+        return None
+
+
 def _record_sources(
     connection: duckdb.DuckDBPyConnection,
     intake: Intake,
     settings: Settings,
-    at: datetime,
+    run_id: str,
 ) -> None:
+    now = datetime.now(UTC)
     rows = [
         {
             "source": item.source,
@@ -187,7 +196,10 @@ def _record_sources(
             "size_bytes": item.size_bytes,
             "rows": item.staged.rows if item.staged else None,
             "status": _status(item, intake),
-            "ingested_at": at,
+            "intake": "reused" if item.reused_by(run_id) else "ingested",
+            "ingested_run": item.ingested_run or run_id,
+            "ingested_at": datetime.fromisoformat(item.ingested_at) if item.ingested_at else now,
+            "modified_at": _modified_at(item.raw_path),
             "staging_path": item.staged.staging_path if item.accepted and item.staged else None,
             "quarantine_report": item.report,
             "message": "; ".join(problem.describe() for problem in item.problems[:3]) or None,
@@ -299,7 +311,13 @@ def build_marts(
                     checked = True
                 connection.execute(model.path.read_text(encoding="utf-8"))
                 if model.name == "meta_sources":
-                    _record_sources(connection, intake, settings, datetime.now(UTC))
+                    _record_sources(connection, intake, settings, run_id)
+                if model.name == "meta_source_freshness":
+                    _insert_rows(
+                        connection,
+                        "meta_source_freshness",
+                        [row.as_row() for row in source_freshness(settings)],
+                    )
                 if model.name == "meta_source_registry":
                     _record_registry(connection, settings)
                 if model.name == "meta_reconciliation_tolerance":

@@ -16,6 +16,9 @@ from metiers.config import (
     DEFAULT_MIN_RECORDS,
     DEFAULT_RAW_DIR,
     DEFAULT_SOURCES_FILE,
+    SCHEDULE_CRON,
+    SCHEDULE_NAME,
+    SCHEDULE_TIMEZONE,
     prepare_environment,
 )
 from metiers.errors import EXIT_DATA_REJECTED, EXIT_INTERNAL, EXIT_USAGE, MetiersError
@@ -88,6 +91,14 @@ def refresh(
             help="Run as the Prefect flow `refresh` (embedded server) or as plain calls.",
         ),
     ] = True,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Read, validate and build everything, even files whose content hash is "
+            "unchanged, and publish a new version even when nothing changed.",
+        ),
+    ] = False,
     task_runner: Annotated[
         TaskRunner,
         typer.Option(
@@ -106,7 +117,8 @@ def refresh(
     ] = None,
 ) -> None:
     """Ingest, validate, build and publish the marts; the published file changes only when
-    everything validates."""
+    everything validates. Unchanged raw files (same sha256) are not read again, and when no
+    input changed the published file is left exactly as it is (exit 0, "unchanged")."""
     prepare_environment()
     try:
         if not prefect and (task_runner != TaskRunner.default or dask_address):
@@ -124,11 +136,16 @@ def refresh(
                 staging_dir=str(staging_dir) if staging_dir else None,
                 min_records=min_records,
                 sources_file=str(sources),
+                full=full,
+                trigger="cli",
             )
         else:
+            import logging
+
             from metiers.config import Settings
             from metiers.pipeline import run_refresh
 
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
             publication = run_refresh(
                 Settings(
                     raw_dir=raw_dir,
@@ -136,10 +153,17 @@ def refresh(
                     staging_dir=staging_dir,
                     min_records=min_records,
                     sources_file=sources,
-                )
+                ),
+                full=full,
             )
     except Exception as error:
         raise _fail(error) from None
+    if publication.status == "unchanged":
+        typer.echo(
+            f"unchanged: no input changed since version {publication.version}; "
+            f"{publication.path} was left as it is (use --full to rebuild)"
+        )
+        return
     typer.echo(
         f"published {publication.path} (version {publication.version}, "
         f"reference year {publication.reference_year})"
@@ -403,6 +427,143 @@ def changes(
             )
         if rows.is_empty():
             typer.echo("no change", err=True)
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs to show.")] = 10,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table or json.")
+    ] = TableFormat.table,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """The latest refresh runs, newest first: status, mode, files read and reused, seconds
+    per stage, and the task and reason of a failed run (from MARTS_DIR/runs.jsonl)."""
+    from metiers.config import Settings
+    from metiers.runs import read_runs, runs_log_path
+
+    settings = Settings(marts_dir=marts_dir)
+    recorded = list(reversed(read_runs(settings)))[:limit]
+    if output is TableFormat.json:
+        typer.echo(json.dumps(recorded, ensure_ascii=False, indent=2))
+        return
+    if not recorded:
+        typer.echo(f"no run recorded in {runs_log_path(settings)}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    typer.echo(
+        f"{'run':<24} {'started (UTC)':<20} {'secs':>6}  {'mode':<11} {'status':<9} "
+        f"{'read':>4} {'reused':>6}  version / failure"
+    )
+    for run in recorded:
+        inputs = run.get("inputs", [])
+        read = sum(1 for item in inputs if item["intake"] == "ingested")
+        seconds = sum(run.get("seconds_per_stage", {}).values())
+        outcome = run.get("version") or ""
+        if run["status"] in ("failed", "rejected"):
+            outcome = f"{run.get('failed_task') or '?'}: {run.get('error') or ''}"
+        typer.echo(
+            f"{run['run_id']:<24} {run['started_at'][:19].replace('T', ' '):<20} "
+            f"{seconds:>6.1f}  {run['mode']:<11} {run['status']:<9} {read:>4} "
+            f"{len(inputs) - read:>6}  {outcome}"
+        )
+
+
+@app.command()
+def status(
+    raw_dir: Annotated[
+        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
+    ] = DEFAULT_RAW_DIR,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+    sources: Annotated[
+        Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
+    ] = DEFAULT_SOURCES_FILE,
+    output: Annotated[
+        TableFormat, typer.Option("--format", help="table or json.")
+    ] = TableFormat.table,
+    fail_on_stale: Annotated[
+        bool,
+        typer.Option("--fail-on-stale", help="Exit 1 when a source is older than its cadence."),
+    ] = False,
+) -> None:
+    """Freshness: the last publication, the last run, and each source's age against the
+    cadence it declares (sources.toml cadence_days); stale sources are marked."""
+    from metiers.config import Settings
+    from metiers.status import status_report
+
+    report = status_report(Settings(raw_dir=raw_dir, marts_dir=marts_dir, sources_file=sources))
+    if output is TableFormat.json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    else:
+        publication = report["publication"]
+        if publication:
+            typer.echo(
+                f"published: version {publication['version']} at {publication['published_at']} "
+                f"({publication['age_days']:.1f} days ago), reference year "
+                f"{publication['reference_year']}"
+            )
+        else:
+            typer.echo(f"published: nothing yet in {marts_dir}")
+        last = report["last_run"]
+        if last:
+            failure = f" in {last['failed_task']}: {last['error']}" if last.get("error") else ""
+            typer.echo(f"last run:  {last['run_id']} {last['status']}{failure}")
+        typer.echo(
+            f"\n{'source':<20} {'cadence':>8} {'age':>8} {'files':>5}  {'state':<6} newest file"
+        )
+        for row in report["sources"]:
+            cadence = f"{row['cadence_days']}d" if row["cadence_days"] is not None else "—"
+            age = f"{row['age_days']:.0f}d" if row["age_days"] is not None else "—"
+            state = "STALE" if row["stale"] else "ok"
+            typer.echo(
+                f"{row['source_id']:<20} {cadence:>8} {age:>8} {row['files']:>5}  {state:<6} "
+                f"{row['newest_file'] or '—'}"
+            )
+    if fail_on_stale and report["stale_sources"]:
+        raise typer.Exit(EXIT_DATA_REJECTED)
+
+
+@app.command()
+def schedule(
+    cron: Annotated[
+        str, typer.Option("--cron", help="When to refresh, as a 5-field cron string.")
+    ] = SCHEDULE_CRON,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA time zone the cron string is read in.")
+    ] = SCHEDULE_TIMEZONE,
+    name: Annotated[str, typer.Option("--name", help="Deployment name.")] = SCHEDULE_NAME,
+    raw_dir: Annotated[
+        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
+    ] = DEFAULT_RAW_DIR,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+    sources: Annotated[
+        Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
+    ] = DEFAULT_SOURCES_FILE,
+) -> None:
+    """Serve the refresh flow as the Prefect deployment `refresh/NAME` with a cron schedule
+    (default: monthly, on the 1st at 06:00 Europe/Brussels). Needs a real Prefect server
+    (`prefect server start`) and PREFECT_API_URL; runs until stopped, executing each
+    scheduled or manually triggered run."""
+    prepare_environment()
+    try:
+        from flows.schedule import serve_refresh
+
+        serve_refresh(
+            {
+                "raw_dir": str(raw_dir.resolve()),
+                "marts_dir": str(marts_dir.resolve()),
+                "sources_file": str(sources.resolve()),
+            },
+            cron=cron,
+            timezone=timezone,
+            name=name,
+        )
+    except Exception as error:
+        raise _fail(error) from None
 
 
 def _usage(message: str) -> Exception:

@@ -14,6 +14,24 @@ DEFAULT_MARTS_DIR = PROJECT_ROOT / "data" / "marts"
 DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.toml"
 PUBLISHED_NAME = "metiers.duckdb"
 DEFAULT_MIN_RECORDS = 10
+# `metiers schedule`: monthly, on the 1st at 06:00 Brussels time.
+SCHEDULE_CRON = "0 6 1 * *"
+SCHEDULE_TIMEZONE = "Europe/Brussels"
+SCHEDULE_NAME = "monthly"
+# Each Prefect task's time limit: generous for the bundled data, small enough that a hung
+# read or build fails the run (with the task named) instead of blocking the next schedule.
+TASK_TIMEOUT_SECONDS = {
+    "discover": 600,
+    "intake": 3600,
+    "quarantine": 900,
+    "build": 3600,
+    "validate-marts": 1800,
+    "publish": 600,
+    "report": 900,
+}
+# The whole run: intake tasks run in Prefect's thread pool, where a task's timeout only takes
+# effect once a blocking read returns; the flow's own limit interrupts the run regardless.
+FLOW_TIMEOUT_SECONDS = 4 * 3600
 # Oldest storage format that still holds everything we write: DuckDB 1.x clients open the file.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
 

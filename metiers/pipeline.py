@@ -7,6 +7,8 @@ to anyone who wants a refresh without a Prefect server.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,10 +16,14 @@ from pathlib import Path
 from metiers.build import build_marts, remove_stale_builds, remove_stale_partials
 from metiers.config import Settings
 from metiers.errors import DataRejected
+from metiers.incremental import build_key, take_in_incremental
 from metiers.ingest import discover
-from metiers.publish import Publication, publish, refresh_lock
+from metiers.progress import track
+from metiers.publish import Publication, publish, refresh_lock, unchanged_publication
 from metiers.quarantine import FileIntake, decide, take_in, write_report
 from metiers.report import write_html_report
+from metiers.runs import RunRecord, append_run
+from metiers.sources.base import sha256_of
 from metiers.validate import ValidationOutcome, rejections, validate_marts
 
 
@@ -27,6 +33,18 @@ def new_run_id() -> str:
 
 def raw_files(settings: Settings) -> list[tuple[str, Path]]:
     return [(source, path) for source, paths in discover(settings).items() for path in paths]
+
+
+def hash_raw_file(raw_path: Path, settings: Settings) -> str:
+    """Content hash of a raw file; empty for a link out of the raw folder, whose bytes are
+    not ours to read."""
+    inside = raw_path.resolve().is_relative_to(settings.raw_dir.resolve())
+    return sha256_of(raw_path) if inside and raw_path.is_file() else ""
+
+
+def hashed_raw_files(settings: Settings) -> list[tuple[str, Path, str]]:
+    """Every raw file with its source and sha256: what the rest of the run is keyed on."""
+    return [(source, path, hash_raw_file(path, settings)) for source, path in raw_files(settings)]
 
 
 def take_in_one(item: tuple[str, Path], settings: Settings) -> FileIntake:
@@ -54,23 +72,78 @@ def accept_marts(outcomes: list[ValidationOutcome], build_path: Path) -> None:
         raise
 
 
-def run_refresh(settings: Settings) -> Publication:
-    """Ingest -> validate -> build -> validate marts -> publish, without Prefect. The run's
-    validation report is written whether it publishes or not."""
+def _label(item: tuple[str, Path, str]) -> str:
+    return f"{item[0]}/{item[1].name}"
+
+
+@contextmanager
+def recorded_run(
+    settings: Settings, full: bool, trigger: str, run_id: str | None = None
+) -> Iterator[RunRecord]:
+    """Hold the refresh lock and record the run, whatever happens, in the run log; clear
+    what killed runs left behind first."""
     with refresh_lock(settings.marts_dir):
-        remove_stale_builds(settings.marts_dir)
-        remove_stale_partials(settings.staging_dir)
-        run_id = new_run_id()
-        files = [take_in_one(item, settings) for item in raw_files(settings)]
-        mart_outcomes: list[ValidationOutcome] = []
+        run = RunRecord.start(run_id or new_run_id(), full, trigger)
         try:
-            intake = decide(files, settings, run_id)
-            build_path = build_marts(intake, settings, run_id)
-            mart_outcomes = check_marts(build_path, settings)
-            accept_marts(mart_outcomes, build_path)
-            return publish(build_path, intake, mart_outcomes, settings, run_id)
+            with run.stage("discover"):
+                remove_stale_builds(settings.marts_dir)
+                remove_stale_partials(settings.staging_dir)
+            yield run
+        except DataRejected as error:
+            run.fail(error, status="rejected")
+            raise
+        except BaseException as error:
+            run.fail(error)
+            raise
         finally:
-            write_html_report(files, mart_outcomes, settings, run_id)
+            if run.status == "running":
+                run.finish("failed")
+            append_run(run, settings)
+
+
+def run_refresh(settings: Settings, full: bool = False, trigger: str = "cli") -> Publication:
+    """Ingest -> validate -> build -> validate marts -> publish, without Prefect.
+
+    Unchanged raw files (same sha256, same rules) reuse their earlier intake; when nothing
+    changed at all, nothing is built and the published file is left as it is. `full` reads
+    and builds everything. The validation report is written whenever something was
+    validated or built."""
+    with recorded_run(settings, full, trigger) as run:
+        with run.stage("discover"):
+            items = hashed_raw_files(settings)
+        with run.stage("intake"):
+            files = [
+                take_in_incremental(source, path, sha256, settings, run.run_id, full)
+                for source, path, sha256 in track(items, len(items), "intake", _label)
+            ]
+        run.note_inputs(files, settings)
+        mart_outcomes: list[ValidationOutcome] = []
+        unchanged = False
+        try:
+            with run.stage("quarantine"):
+                intake = decide(files, settings, run.run_id)
+            key = build_key(files, intake.excluded_sources, settings)
+            current = None if full else unchanged_publication(settings, key, run.run_id)
+            if current is not None:
+                unchanged = True
+                run.finish("unchanged", current.version)
+                return current
+            with run.stage("build"):
+                build_path = build_marts(intake, settings, run.run_id)
+            with run.stage("validate-marts"):
+                mart_outcomes = check_marts(build_path, settings)
+                accept_marts(mart_outcomes, build_path)
+            with run.stage("publish"):
+                publication = publish(
+                    build_path, intake, mart_outcomes, settings, run.run_id, run=run, key=key
+                )
+            run.finish("published", publication.version)
+            return publication
+        finally:
+            run.note_inputs(files, settings)
+            if not unchanged:
+                with run.stage("report"):
+                    write_html_report(files, mart_outcomes, settings, run.run_id)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from metiers import __version__
 from metiers.build import record_validation
@@ -25,6 +26,7 @@ from metiers.config import STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.errors import RefreshLocked, UsageError
 from metiers.faults import checkpoint
 from metiers.quarantine import Intake
+from metiers.runs import RunRecord, read_runs, runs_table_rows
 from metiers.sources.registry import load_change_threshold
 from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
@@ -43,6 +45,8 @@ class Publication:
     flagged_changes: int = 0
     # What was wrong with the files of the sources left out, in words, with their reports.
     rejected: list[str] = field(default_factory=list)
+    # published: a new version; unchanged: no input changed, the published file was left.
+    status: str = "published"
 
 
 @contextlib.contextmanager
@@ -141,6 +145,48 @@ def swap_in(new_file: Path, settings: Settings) -> None:
     _fsync_directory(settings.marts_dir)
 
 
+def unchanged_publication(settings: Settings, key: str, run_id: str) -> Publication | None:
+    """The published version when it was built from exactly these inputs and rules (same
+    build key); None when a build is needed."""
+    if not settings.published_path.exists():
+        return None
+    try:
+        with duckdb.connect(str(settings.published_path), read_only=True) as connection:
+            rows = connection.execute(
+                "SELECT version, published_at, reference_year, excluded_sources, build_key "
+                "FROM meta_publication"
+            ).fetchall()
+    except duckdb.Error:
+        return None  # unreadable, or written before build keys existed: rebuild
+    if not rows or rows[0][4] != key:
+        return None
+    version, published_at, reference_year, excluded, _ = rows[0]
+    return Publication(
+        version=version,
+        path=str(settings.published_path),
+        published_at=published_at.isoformat(),
+        reference_year=reference_year,
+        run_id=run_id,
+        excluded_sources=list(excluded or []),
+        status="unchanged",
+    )
+
+
+def _record_runs(
+    connection: duckdb.DuckDBPyConnection, settings: Settings, run: RunRecord | None
+) -> None:
+    """meta_runs: the run log so far plus this run, as it publishes."""
+    runs = read_runs(settings)
+    if run is not None:
+        snapshot = RunRecord(**{**run.as_dict(), "inputs": list(run.inputs)})
+        snapshot.finish("published", run.version)
+        runs.append(snapshot.as_dict())
+    rows = runs_table_rows(runs)
+    if rows:
+        frame = pl.DataFrame(rows, infer_schema_length=None).to_arrow()  # noqa: F841
+        connection.execute("INSERT INTO meta_runs BY NAME SELECT * FROM frame")
+
+
 @timed_stage("publish")
 def publish(
     build_path: Path,
@@ -148,12 +194,18 @@ def publish(
     mart_outcomes: list[ValidationOutcome],
     settings: Settings,
     run_id: str,
+    run: RunRecord | None = None,
+    key: str = "",
 ) -> Publication:
-    """Stamp the build file with its version, then atomically replace the published file."""
+    """Stamp the build file with its version, then atomically replace the published file.
+    `key` (see metiers.incremental.build_key) lets the next refresh see nothing changed."""
     at = datetime.now(UTC)
     version = version_for(intake, at)
+    if run is not None:
+        run.version = version
     with duckdb.connect(str(build_path)) as connection:
         record_validation(connection, mart_outcomes, stage="mart")
+        _record_runs(connection, settings, run)
         flagged = record_changes(
             connection, settings.published_path, load_change_threshold(settings.sources_file)
         )
@@ -161,7 +213,7 @@ def publish(
             "SELECT max(reference_year) FROM metier_figures"
         ).fetchall()[0][0]
         connection.execute(
-            "INSERT INTO meta_publication VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO meta_publication VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 version,
                 run_id,
@@ -173,6 +225,7 @@ def publish(
                 STORAGE_COMPATIBILITY_VERSION,
                 list(intake.excluded_sources),
                 inputs_digest(intake),
+                key,
             ],
         )
         connection.execute("CHECKPOINT")

@@ -38,10 +38,17 @@ class FileIntake:
     stage: str = "validation"
     problems: list[DataProblem] = field(default_factory=list)
     report: str | None = None
+    # The run that read and validated the file; a later run that reuses it keeps this.
+    ingested_run: str = ""
+    ingested_at: str = ""
 
     @property
     def accepted(self) -> bool:
         return not self.problems
+
+    def reused_by(self, run_id: str) -> bool:
+        """True when `run_id` took this intake over from an earlier run (unchanged file)."""
+        return bool(self.ingested_run) and self.ingested_run != run_id
 
 
 @dataclass
@@ -65,8 +72,15 @@ class Intake:
         return [item.validation for item in self.files if item.validation is not None]
 
 
-def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
-    """Stage and validate one raw file; data problems are recorded, not raised."""
+def take_in(
+    source: str,
+    raw_path: Path,
+    settings: Settings,
+    sha256: str | None = None,
+    run_id: str = "",
+) -> FileIntake:
+    """Stage and validate one raw file; data problems are recorded, not raised. Pass
+    `sha256` when the caller hashed the file already."""
     unsafe = unsafe_reason(raw_path, settings)
     if unsafe:
         # The bytes behind a link out of the raw folder are not ours to read, not even to hash.
@@ -78,13 +92,17 @@ def take_in(source: str, raw_path: Path, settings: Settings) -> FileIntake:
             size_bytes=raw_path.lstat().st_size,
             stage="ingest",
             problems=[DataProblem(file=relative_raw_path(raw_path, settings), rule=unsafe)],
+            ingested_run=run_id,
+            ingested_at=datetime.now(UTC).isoformat(),
         )
     stat = raw_path.stat()
     intake = FileIntake(
         source=source,
         raw_path=str(raw_path),
-        sha256=sha256_of(raw_path),
+        sha256=sha256 or sha256_of(raw_path),
         size_bytes=stat.st_size,
+        ingested_run=run_id,
+        ingested_at=datetime.now(UTC).isoformat(),
     )
     checkpoint("ingest")
     try:

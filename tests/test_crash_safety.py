@@ -67,8 +67,9 @@ def write_small_raw(raw: Path, monteurs: int = 20) -> Path:
 
 
 def refresh_command(raw: Path, marts: Path) -> list[str]:
+    """A refresh that goes through every stage (--full), even on unchanged inputs."""
     return [
-        sys.executable, "-m", "metiers", "refresh", "--no-prefect",
+        sys.executable, "-m", "metiers", "refresh", "--no-prefect", "--full",
         "--raw-dir", str(raw), "--marts-dir", str(marts),
     ]  # fmt: skip
 

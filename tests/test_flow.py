@@ -81,3 +81,108 @@ def test_flow_reports_rejected_data(prefect_harness, tmp_path: Path) -> None:
         refresh(raw_dir=str(raw), marts_dir=str(tmp_path / "marts"))
     assert "'sex'" in str(rejected.value)
     assert not (tmp_path / "marts" / "metiers.duckdb").exists()
+
+
+def _task_runs(flow_run_id, settle_seconds: float = 30) -> dict[str, list]:
+    """Task runs of a flow run by task name, with their states, from the Prefect API. Task
+    states reach the server as events, a moment after the flow returns: wait until every one
+    is final and their number stops changing."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    deadline, previous = time.monotonic() + settle_seconds, None
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+            )
+            states = sorted((run.name, run.state.name if run.state else "") for run in runs)
+            settled = all(run.state and run.state.is_final() for run in runs)
+            if (settled and states == previous) or time.monotonic() > deadline:
+                break
+            previous = states
+            time.sleep(0.5)
+    by_name: dict[str, list] = {}
+    for task_run in runs:
+        by_name.setdefault(task_run.name.rsplit("-", 1)[0], []).append(task_run.state)
+    return by_name
+
+
+def test_flow_caches_intake_on_paths_and_hashes(prefect_harness, tmp_path: Path) -> None:
+    from flows.refresh import refresh
+    from metiers.runs import read_runs
+
+    raw, marts = tmp_path / "raw", tmp_path / "marts"
+    other_raw_folder(raw)
+    first = refresh(raw_dir=str(raw), marts_dir=str(marts))
+    published = marts / "metiers.duckdb"
+    before = (published.read_bytes(), published.stat().st_mtime_ns)
+    state = refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
+    second = state.result()
+    assert (second.status, second.version) == ("unchanged", first.version)
+    assert (published.read_bytes(), published.stat().st_mtime_ns) == before
+    intakes = _task_runs(state.state_details.flow_run_id)["intake"]
+    assert len(intakes) == 5  # the catalogue and four register years; and no build
+    assert [task_state.name for task_state in intakes] == ["Cached"] * 5
+    assert "build" not in _task_runs(state.state_details.flow_run_id)
+    last = read_runs(Settings(marts_dir=marts))[-1]
+    assert {item["intake"] for item in last["inputs"]} == {"reused"}
+    # One register year changes: only its intake runs again.
+    write_register(raw, 2024, [person(2024, f"P{i}", "7512.3") for i in range(30)], "parquet")
+    state = refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
+    assert state.result().status == "published"
+    names = [s.name for s in _task_runs(state.state_details.flow_run_id)["intake"]]
+    assert sorted(names) == ["Cached"] * 4 + ["Completed"]
+
+
+def test_flow_retries_reading_after_an_io_error(
+    prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.refresh as flow_module
+
+    raw = tmp_path / "raw"
+    other_raw_folder(raw)
+    failed_once: set[str] = set()
+    real_take_in = flow_module.take_in
+
+    def flaky_take_in(source, raw_path, *args, **kwargs):
+        if str(raw_path) not in failed_once:
+            failed_once.add(str(raw_path))
+            raise OSError(f"share not reachable: {raw_path}")
+        return real_take_in(source, raw_path, *args, **kwargs)
+
+    monkeypatch.setattr(flow_module, "take_in", flaky_take_in)
+    state = flow_module.refresh(
+        raw_dir=str(raw), marts_dir=str(tmp_path / "marts"), full=True, return_state=True
+    )
+    assert state.is_completed(), state.message
+    assert len(failed_once) == 5
+    intakes = _task_runs(state.state_details.flow_run_id)["intake"]
+    assert [task_state.name for task_state in intakes] == ["Completed"] * 5
+    assert figures(tmp_path / "marts")[1][1] == 12.0
+
+
+def test_a_failed_flow_names_the_task_and_why(
+    prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.refresh as flow_module
+    from metiers.runs import read_runs
+
+    raw, marts = tmp_path / "raw", tmp_path / "marts"
+    other_raw_folder(raw)
+
+    def broken_build(*_args, **_kwargs):
+        raise RuntimeError("no space left on device")
+
+    monkeypatch.setattr(flow_module, "build_marts", broken_build)
+    state = flow_module.refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
+    assert state.is_failed()
+    build_states = _task_runs(state.state_details.flow_run_id)["build"]
+    assert [task_state.name for task_state in build_states] == ["Failed"]
+    assert "no space left on device" in build_states[0].message
+    last = read_runs(Settings(marts_dir=marts))[-1]
+    assert (last["status"], last["failed_task"]) == ("failed", "build")
+    assert last["error"] == "RuntimeError: no space left on device"
+    assert not (marts / "metiers.duckdb").exists()

@@ -13,9 +13,11 @@ SELECT
     figures.suppressed,
     figures.flag,
     figures.override,
-    figures.available_candidates
+    figures.available_candidates,
+    coalesce(freshness.stale, false) AS source_stale
 FROM intermediate.int_figures_reconciled AS figures
 CROSS JOIN intermediate.int_reference_year AS reference
+LEFT JOIN meta_source_freshness AS freshness ON freshness.source_id = figures.source_id
 ORDER BY figures.slug, figures.indicator;
 
 COMMENT ON TABLE metier_figure_lineage IS 'Every value of metier_figures in long form (one row per métier and indicator) with its source id, raw files, period, record count and suppression reason.';
@@ -32,3 +34,4 @@ COMMENT ON COLUMN metier_figure_lineage.flag IS 'Publisher flag of the value (to
 COMMENT ON COLUMN metier_figure_lineage.override IS 'True when an editorial fact marked as an override set the value.';
 COMMENT ON COLUMN metier_figure_lineage.available_candidates IS 'How many sources gave a usable value (see metier_figure_candidates).';
 COMMENT ON COLUMN metier_figure_lineage.suppressed IS 'Why the value is null (disclosure control or missing data); null when published.';
+COMMENT ON COLUMN metier_figure_lineage.source_stale IS 'True when the winning source was older than its declared cadence at build time (see meta_source_freshness): the figure may be out of date.';

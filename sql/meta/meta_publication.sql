@@ -9,7 +9,8 @@ CREATE OR REPLACE TABLE meta_publication (
     duckdb_version VARCHAR NOT NULL,
     storage_compatibility VARCHAR NOT NULL,
     excluded_sources VARCHAR[] NOT NULL,
-    inputs_digest VARCHAR NOT NULL
+    inputs_digest VARCHAR NOT NULL,
+    build_key VARCHAR NOT NULL
 );
 
 COMMENT ON TABLE meta_publication IS 'The publication this file is: its version, time and the settings it was built with.';
@@ -23,3 +24,4 @@ COMMENT ON COLUMN meta_publication.duckdb_version IS 'DuckDB library that wrote 
 COMMENT ON COLUMN meta_publication.storage_compatibility IS 'Oldest DuckDB storage format the file is written in: DuckDB clients from that version on open it.';
 COMMENT ON COLUMN meta_publication.excluded_sources IS 'Optional sources left out of this publication because one of their files was rejected.';
 COMMENT ON COLUMN meta_publication.inputs_digest IS 'Digest of the paths and sha256 of every raw file read (see meta_sources).';
+COMMENT ON COLUMN meta_publication.build_key IS 'Digest of every input (path, sha256, used or not) and of the registry, SQL, suites, code and settings that built the file: a refresh whose key is unchanged publishes nothing.';

@@ -6,7 +6,10 @@ CREATE OR REPLACE TABLE meta_sources (
     size_bytes BIGINT NOT NULL,
     rows BIGINT,
     status VARCHAR NOT NULL,
+    intake VARCHAR NOT NULL,
+    ingested_run VARCHAR,
     ingested_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    modified_at TIMESTAMP WITH TIME ZONE,
     staging_path VARCHAR,
     quarantine_report VARCHAR,
     message VARCHAR
@@ -19,7 +22,10 @@ COMMENT ON COLUMN meta_sources.sha256 IS 'SHA-256 of the raw file''s bytes.';
 COMMENT ON COLUMN meta_sources.size_bytes IS 'Size of the raw file in bytes.';
 COMMENT ON COLUMN meta_sources.rows IS 'Data rows read from the file.';
 COMMENT ON COLUMN meta_sources.status IS 'validated (used for the figures), rejected (failed ingest or validation: quarantined), or excluded (valid, but its optional source was left out because another of its files was rejected).';
-COMMENT ON COLUMN meta_sources.ingested_at IS 'When the file was read.';
+COMMENT ON COLUMN meta_sources.intake IS 'ingested (this run staged and validated the file) or reused (content hash unchanged since an earlier run: its staging and validation were reused).';
+COMMENT ON COLUMN meta_sources.ingested_run IS 'Run that staged and validated the file (see meta_runs).';
+COMMENT ON COLUMN meta_sources.ingested_at IS 'When the file was read and validated (by ingested_run).';
+COMMENT ON COLUMN meta_sources.modified_at IS 'When the raw file last changed (its modification time), as seen by this build.';
 COMMENT ON COLUMN meta_sources.staging_path IS 'Typed staging Parquet written from the file at build time (null when rejected).';
 COMMENT ON COLUMN meta_sources.quarantine_report IS 'JSON report of what is wrong with a rejected file (under the quarantine folder).';
 COMMENT ON COLUMN meta_sources.message IS 'The first problems of a rejected file, in words.';

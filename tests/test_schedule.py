@@ -1,0 +1,180 @@
+"""`metiers schedule` against a real Prefect server started by the test on loopback: the
+deployment is registered with its cron schedule, reads back through the Prefect client, and a
+triggered run completes and publishes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from rawdata import person, write_catalogue, write_register
+from typer.testing import CliRunner
+
+from metiers.cli import app
+from metiers.config import Settings
+from metiers.runs import read_runs
+
+STARTUP_SECONDS = 180
+RUN_SECONDS = 600
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, seconds: float, what: str, processes: list[subprocess.Popen]):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        for process in processes:
+            if process.poll() is not None:
+                pytest.fail(f"{what}: {process.args[:4]} exited with {process.returncode}")
+        time.sleep(0.5)
+    pytest.fail(f"{what}: not after {seconds} s")
+
+
+def next_first_of_month_at_six(after: datetime) -> datetime:
+    """The next 1st of a month at 06:00 in Brussels, computed without cron."""
+    local = after.astimezone(BRUSSELS)
+    year, month = local.year, local.month
+    candidate = datetime(year, month, 1, 6, tzinfo=BRUSSELS)
+    if candidate <= local:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        candidate = datetime(year, month, 1, 6, tzinfo=BRUSSELS)
+    return candidate
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory):
+    """`prefect server start` on a free loopback port, with its own home folder."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": api,
+        "PREFECT_UI_ENABLED": "false",
+        # Plan scheduled runs within seconds of registration instead of a minute.
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    prefect = Path(sys.executable).parent / "prefect"
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen(
+        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{api}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, STARTUP_SECONDS, "prefect server", [server])
+        yield env
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_schedule_needs_a_real_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = CliRunner().invoke(app, ["schedule"])
+    assert result.exit_code == 2
+    assert "prefect server start" in result.output
+
+
+def test_schedule_refuses_a_bad_cron_or_time_zone() -> None:
+    result = CliRunner().invoke(app, ["schedule", "--cron", "every month"])
+    assert result.exit_code == 2 and "--cron" in result.output
+    result = CliRunner().invoke(app, ["schedule", "--timezone", "Europe/Bruxelles"])
+    assert result.exit_code == 2 and "unknown time zone" in result.output
+
+
+def test_schedule_registers_the_monthly_deployment_and_runs_it(
+    prefect_server: dict, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    raw, marts = tmp_path / "raw", tmp_path / "marts"
+    write_catalogue(
+        raw,
+        [{"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur", "title_en": "Editor",
+          "esco_code": "2654.5", "training_years_min": 3, "training_years_max": 3}],
+    )  # fmt: skip
+    for year in range(2022, 2026):
+        write_register(raw, year, [person(year, f"P{i}", "2654.5") for i in range(15)])
+    log = (tmp_path / "serve.log").open("wb")
+    serving = subprocess.Popen(
+        [sys.executable, "-m", "metiers", "schedule", "--name", "test-monthly",
+         "--raw-dir", str(raw), "--marts-dir", str(marts)],
+        env=prefect_server, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        with (
+            temporary_settings(updates={PREFECT_API_URL: prefect_server["PREFECT_API_URL"]}),
+            get_client(sync_client=True) as client,
+        ):
+
+            def deployment():
+                try:
+                    return client.read_deployment_by_name("refresh/test-monthly")
+                except Exception:
+                    return None
+
+            found = wait_until(deployment, STARTUP_SECONDS, "deployment", [serving])
+            schedules = [entry.schedule for entry in found.schedules]
+            assert [(s.cron, s.timezone) for s in schedules] == [("0 6 1 * *", "Europe/Brussels")]
+            assert found.parameters["marts_dir"] == str(marts.resolve())
+            # The server plans the next run on the 1st of next month at 06:00 Brussels time.
+            planned = wait_until(
+                lambda: client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[found.id]))
+                ),
+                60, "scheduled runs", [serving],
+            )  # fmt: skip
+            first_planned = min(run.expected_start_time for run in planned)
+            assert first_planned == next_first_of_month_at_six(datetime.now(BRUSSELS))
+            # A run triggered now is picked up by the serving process and completes.
+            triggered = client.create_flow_run_from_deployment(found.id)
+
+            def finished():
+                state = client.read_flow_run(triggered.id).state
+                return state if state and state.is_final() else None
+
+            state = wait_until(finished, RUN_SECONDS, "triggered run", [serving])
+            assert state.is_completed(), f"{state.name}: {state.message}"
+    finally:
+        serving.terminate()
+        try:
+            serving.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            serving.kill()
+        log.close()
+    run = read_runs(Settings(marts_dir=marts))[-1]
+    assert (run["trigger"], run["status"]) == ("deployment", "published")
+    assert (marts / "metiers.duckdb").exists()
