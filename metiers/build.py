@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metiers import cards
+from metiers import cards, disclosure
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.faults import checkpoint
 from metiers.freshness import source_freshness
@@ -277,7 +277,9 @@ def record_validation(
 
 def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     figures = connection.sql("SELECT * FROM metier_figures").pl()
-    regions = connection.sql("SELECT slug, region, year, headcount FROM metier_regions").pl()
+    regions = connection.sql(
+        "SELECT slug, region, year, headcount, suppressed FROM metier_regions"
+    ).pl()
     citations = dict(
         connection.execute(
             "SELECT source_id, coalesce(nullif(citation, ''), source_id) FROM meta_source_registry"
@@ -322,6 +324,11 @@ def build_marts(
                     _record_registry(connection, settings)
                 if model.name == "meta_reconciliation_tolerance":
                     _record_tolerances(connection, settings)
+                if model.name == "meta_disclosure":
+                    disclosure.record_rules(
+                        connection,
+                        disclosure.load_rules(settings.sources_file, settings.min_records),
+                    )
             record_validation(connection, intake.outcomes, stage="source")
             _fill_cards(connection)
             for schema in TRANSIENT_SCHEMAS:

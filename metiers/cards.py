@@ -57,6 +57,7 @@ def card_strings(
     regions: list[str],
     lang: str,
     source_citations: dict[str, str] | None = None,
+    context_rows: list[dict] | None = None,
 ) -> dict[str, str | None]:
     """Display strings of one métier in one language; None where the figure is not published."""
 
@@ -116,9 +117,92 @@ def card_strings(
         else None,
         "regions": ", ".join(display.region_name(code, lang) for code in regions) or None,
     }
+    for line, (figure, _unit) in CARD_FIGURES.items():
+        if strings.get(line):
+            strings[line] = display.with_reliability(
+                strings[line], figures.get(f"{figure}_reliability"), lang
+            )
+    strings["vintage"] = vintage_text(vintage(figures, context_rows), lang, source_citations)
     citations = {"freelance_rate": figures.get("freelance_rate_citation")}
     strings["footnotes"] = "\n".join(footnotes(figures, lang, citations, source_citations))
     return strings
+
+
+def _period_end(period: str | None) -> str | None:
+    return str(period).split("-")[-1] if period else None
+
+
+def vintage(figures: dict, context_rows: list[dict] | None = None) -> dict:
+    """What the card's figures refer to: reference year, growth period, insertion cohort(s),
+    and each cited source's edition (the latest period it gives on the card)."""
+    editions: dict[str, str] = {}
+    for figure, _unit in CARD_FIGURES.values():
+        source = figures.get(f"{figure}_source")
+        end = _period_end(figures.get(f"{figure}_period"))
+        if source and end and end > editions.get(source, ""):
+            editions[source] = end
+    for row in context_rows or []:
+        end = _period_end(row.get("period"))
+        if end and end > editions.get(row["source_id"], ""):
+            editions[row["source_id"]] = end
+    return {
+        "reference_year": figures.get("reference_year"),
+        "growth_period": figures.get("growth_rate_period")
+        if _present(figures.get("growth_rate"))
+        else None,
+        "insertion_cohort": figures.get("insertion_rate_period")
+        if _present(figures.get("insertion_rate"))
+        else None,
+        "editions": dict(sorted(editions.items())),
+    }
+
+
+def vintage_text(facts: dict, lang: str, source_citations: dict[str, str] | None = None) -> str:
+    """'Belgique 2025 · croissance 2020-2025 · insertion : cohorte 2024 · éditions : ...'."""
+    year = facts.get("reference_year")
+    parts = [display.label("reference", lang, year=year if year is not None else "—")]
+    if facts.get("growth_period"):
+        parts.append(display.label("growth_period", lang, period=facts["growth_period"]))
+    cohort = facts.get("insertion_cohort")
+    if cohort:
+        key = "insertion_cohorts" if "-" in str(cohort) else "insertion_cohort"
+        parts.append(display.label(key, lang, period=cohort))
+    editions = [
+        f"{source_name(source, lang, source_citations)} {edition}"
+        for source, edition in facts.get("editions", {}).items()
+    ]
+    if editions:
+        parts.append(f"{display.label('editions', lang)}: {', '.join(editions)}")
+    return " · ".join(parts)
+
+
+def source_name(source: str, lang: str, source_citations: dict[str, str] | None = None) -> str:
+    return SOURCE_NAMES.get(source, {}).get(lang) or (source_citations or {}).get(source) or source
+
+
+def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[dict]:
+    """Regional cells of the reference year that are withheld, with the rule's reason."""
+    if year is None or regions.is_empty() or "suppressed" not in regions.columns:
+        return []
+    rows = regions.filter(
+        (pl.col("slug") == slug) & (pl.col("year") == year) & pl.col("suppressed").is_not_null()
+    ).sort("region")
+    return rows.select("region", "suppressed").to_dicts()
+
+
+def withheld_regions_text(cells: list[dict], lang: str) -> str | None:
+    """'Luxembourg, Namur : non publié (moins de 10 observations)', one line per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for cell in cells:
+        by_reason.setdefault(cell["suppressed"], []).append(
+            display.region_name(cell["region"], lang)
+        )
+    lines = [
+        f"{', '.join(names)}: {display.label('not_published', lang)} "
+        f"({display.reason(reason, lang)})"
+        for reason, names in sorted(by_reason.items())
+    ]
+    return "\n".join(lines) or None
 
 
 def footnotes(
@@ -181,13 +265,15 @@ def build_cards(
     records = []
     for row in figures.iter_rows(named=True):
         top = leading_regions(regions, row["slug"], row["reference_year"])
+        withheld = withheld_regions(regions, row["slug"], row["reference_year"])
         context_rows = (
             context.filter(pl.col("slug") == row["slug"]).sort("indicator").to_dicts()
             if context is not None
             else []
         )
         for lang in LANGUAGES:
-            strings = card_strings(row, top, lang, source_citations)
+            strings = card_strings(row, top, lang, source_citations, context_rows)
+            strings["regions_withheld"] = withheld_regions_text(withheld, lang)
             strings["context"] = (
                 "\n".join(display.context_line(item, lang) for item in context_rows) or None
             )
@@ -248,6 +334,11 @@ def figure_entries(figures: dict, card: dict, lang: str) -> list[dict]:
             "suppressed": figures.get(f"{figure}_suppressed"),
             "override": bool(figures.get(f"{figure}_override")),
             "flag": figures.get(f"{figure}_flag"),
+            "cv": figures.get(f"{figure}_cv"),
+            "reliability": figures.get(f"{figure}_reliability"),
+            "reliability_note": display.reliability_note(
+                figures.get(f"{figure}_reliability"), lang
+            ),
         }
         if line == "insertion":
             entry["main_channel"] = figures.get("insertion_main_channel")
@@ -255,6 +346,41 @@ def figure_entries(figures: dict, card: dict, lang: str) -> list[dict]:
             entry["display_max"] = card.get("salary_senior_max")
         entries.append(entry)
     return entries
+
+
+def region_entries(cells: list[dict], lang: str) -> list[dict]:
+    """Each regional cell of the reference year: value and display string, or why withheld."""
+    entries = []
+    for cell in cells:
+        published = cell.get("suppressed") is None
+        entries.append(
+            {
+                "region": cell["region"],
+                "name": display.region_name(cell["region"], lang),
+                "headcount": cell.get("headcount"),
+                "display": display.with_reliability(
+                    display.headcount(cell["headcount"], lang),
+                    cell.get("headcount_reliability"),
+                    lang,
+                )
+                if published and _present(cell.get("headcount"))
+                else None,
+                "share_women": cell.get("share_women"),
+                "salary_median": cell.get("salary_median"),
+                "n_records": cell.get("n_records"),
+                "suppressed": cell.get("suppressed"),
+                "reason": display.reason(cell.get("suppressed"), lang),
+                "salary_suppressed": cell.get("salary_suppressed"),
+                "salary_reason": display.reason(cell.get("salary_suppressed"), lang),
+                "reliability": cell.get("headcount_reliability"),
+            }
+        )
+    return entries
+
+
+def vintage_entry(figures: dict, card: dict, context_rows: list[dict] | None = None) -> dict:
+    """The card's vintage as data and as its display line."""
+    return vintage(figures, context_rows) | {"display": card.get("vintage")}
 
 
 def render_text(figures: dict, card: dict, lang: str) -> str:
@@ -284,9 +410,15 @@ def render_text(figures: dict, card: dict, lang: str) -> str:
     out.append(f"{display.label('share_self_employed', lang)}: {shown('share_self_employed')}")
     if card.get("regions"):
         out += ["", f"📍 {display.label('regions', lang)}: {card['regions']}"]
+    if card.get("regions_withheld"):
+        if not card.get("regions"):
+            out += ["", f"📍 {display.label('regions', lang)}:"]
+        out += [f"  {line}" for line in card["regions_withheld"].splitlines()]
     if card.get("context"):
         out += ["", f"🔎 {display.label('context', lang)}:"]
         out += [f"  {line}" for line in card["context"].splitlines()]
+    if card.get("vintage"):
+        out += ["", f"🗓️ {display.label('vintage', lang)}: {card['vintage']}"]
     if card.get("footnotes"):
         out += ["", f"{display.label('sources', lang)}:"]
         out += [f"  {line}" for line in card["footnotes"].splitlines()]

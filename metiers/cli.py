@@ -145,7 +145,11 @@ def refresh(
             from metiers.config import Settings
             from metiers.pipeline import run_refresh
 
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+            # Our progress lines only: the libraries' own INFO chatter stays quiet.
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+            logging.getLogger("metiers").addHandler(handler)
+            logging.getLogger("metiers").setLevel(logging.INFO)
             publication = run_refresh(
                 Settings(
                     raw_dir=raw_dir,
@@ -200,6 +204,7 @@ def figures(
             figures_row, card = mart.metier(connection, slug, lang.value)
             publication = mart.publication(connection)
             context = mart.context(connection, slug)
+            region_cells = mart.regions(connection, slug, figures_row["reference_year"])
     except Exception as error:
         raise _fail(error) from None
     if output is CardFormat.json:
@@ -214,6 +219,9 @@ def figures(
             },
             "figures": cards.figure_entries(figures_row, card, lang.value),
             "regions": card.get("regions"),
+            "regions_withheld": card.get("regions_withheld"),
+            "region_cells": cards.region_entries(region_cells, lang.value),
+            "vintage": cards.vintage_entry(figures_row, card, context),
             "context": context,
         }
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
@@ -564,6 +572,32 @@ def schedule(
         )
     except Exception as error:
         raise _fail(error) from None
+
+
+@app.command()
+def dictionary(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the markdown here (e.g. docs/data-dictionary.md), not stdout."
+        ),
+    ] = None,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Print the data dictionary of the published mart, from its table and column comments."""
+    from metiers import mart
+    from metiers.dictionary import render
+
+    try:
+        with mart.connect_published(marts_dir) as connection:
+            text = render(connection)
+    except Exception as error:
+        raise _fail(error) from None
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 def _usage(message: str) -> Exception:

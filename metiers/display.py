@@ -67,6 +67,13 @@ LABELS = {
         "employment": "Emploi",
         "context": "Contexte",
         "isco_group": "groupe CITP {code}",
+        "low_reliability": "peu fiable",
+        "reference": "Belgique {year}",
+        "growth_period": "croissance {period}",
+        "insertion_cohort": "insertion : cohorte {period}",
+        "insertion_cohorts": "insertion : cohortes {period}",
+        "editions": "éditions",
+        "vintage": "Millésime",
     },
     "nl": {
         "box_title": "Het beroep in cijfers (België {year})",
@@ -89,6 +96,13 @@ LABELS = {
         "employment": "Werkgelegenheid",
         "context": "Context",
         "isco_group": "ISCO-groep {code}",
+        "low_reliability": "weinig betrouwbaar",
+        "reference": "België {year}",
+        "growth_period": "groei {period}",
+        "insertion_cohort": "inschakeling: cohorte {period}",
+        "insertion_cohorts": "inschakeling: cohortes {period}",
+        "editions": "edities",
+        "vintage": "Referentieperiode",
     },
     "en": {
         "box_title": "The occupation in figures (Belgium {year})",
@@ -111,6 +125,13 @@ LABELS = {
         "employment": "Employment",
         "context": "Context",
         "isco_group": "ISCO group {code}",
+        "low_reliability": "low reliability",
+        "reference": "Belgium {year}",
+        "growth_period": "growth {period}",
+        "insertion_cohort": "insertion: {period} cohort",
+        "insertion_cohorts": "insertion: {period} cohorts",
+        "editions": "editions",
+        "vintage": "Vintage",
     },
 }
 
@@ -269,6 +290,11 @@ REASONS = {
         "nl": "verborgen ter bescherming van een andere cel",
         "en": "withheld to protect another cell",
     },
+    r"dominance: top (\d+) wages over (\d+)% of the total": {
+        "fr": "les {0} salaires les plus élevés font plus de {1}% du total",
+        "nl": "de {0} hoogste lonen maken meer dan {1}% van het totaal uit",
+        "en": "the top {0} wages make up over {1}% of the total",
+    },
     r"fewer than (\d+) employee wages": {
         "fr": "moins de {0} salaires observés",
         "nl": "minder dan {0} waargenomen lonen",
@@ -300,6 +326,18 @@ SOURCE_WORDS = {
     "insertion": {"fr": "insertion", "nl": "inschakeling", "en": "insertion"},
     "facts": {"fr": "source éditoriale", "nl": "redactionele bron", "en": "editorial source"},
 }
+
+
+def reliability_note(reliability: str | None, lang: str) -> str | None:
+    """'peu fiable' for a figure flagged low reliability (register CV/records, Eurostat u)."""
+    _check_lang(lang)
+    return LABELS[lang]["low_reliability"] if reliability == "low" else None
+
+
+def with_reliability(text: str, reliability: str | None, lang: str) -> str:
+    """'~45 (peu fiable)': the display string with its reliability warning, if any."""
+    note = reliability_note(reliability, lang)
+    return f"{text} ({note})" if note else text
 
 
 def reason(text: str | None, lang: str) -> str | None:

@@ -72,6 +72,21 @@ def context(connection: duckdb.DuckDBPyConnection, slug: str) -> list[dict]:
     )
 
 
+def regions(connection: duckdb.DuckDBPyConnection, slug: str, year: int | None) -> list[dict]:
+    """Regional cells of the métier in one year, withheld ones with their reasons."""
+    return (
+        connection.sql(
+            "SELECT region, headcount, share_women, salary_median, n_records, suppressed, "
+            "salary_suppressed, headcount_reliability, share_women_reliability, "
+            "salary_median_reliability FROM metier_regions WHERE slug = ? AND year = ? "
+            "ORDER BY region",
+            params=[slug, year],
+        )
+        .pl()
+        .to_dicts()
+    )
+
+
 def publication(connection: duckdb.DuckDBPyConnection) -> dict:
     rows = connection.sql("SELECT * FROM meta_publication").pl().to_dicts()
     return rows[0] if rows else {}

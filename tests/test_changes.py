@@ -106,3 +106,23 @@ def test_csv_for_spreadsheets_cannot_run_formulas(two_publications) -> None:
     assert growth["new_display"] == "'+14%"
     assert csv_safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_safe("Monteur") == "Monteur"
+
+
+def test_withheld_figures_leak_nowhere_in_the_change_list(two_publications) -> None:
+    """The 8 bakers of 2025 are under the threshold: their headcount (8), share of women
+    (0, all men) and age (40) are withheld now, so the new side of every baker row of the
+    change list (json and csv) is empty, and the new headcount is nowhere in it."""
+    from disclosure import assert_values_absent
+
+    settings, _versions = two_publications
+    bakers = [row for row in changes(settings) if row["slug"] == "boulanger"]
+    assert bakers
+    assert all(row["new_value"] is None and row["new_display"] is None for row in bakers)
+    new_side = [(row["new_value"], row["new_display"], row["relative_change"]) for row in bakers]
+    assert_values_absent(new_side, [8.0], "the new side of the bakers' changes")
+    result = runner.invoke(
+        app, ["changes", "--format", "csv", "--marts-dir", str(settings.marts_dir)]
+    )
+    baker_lines = [line for line in result.output.splitlines() if "boulanger" in line]
+    assert baker_lines
+    assert_values_absent(baker_lines, [8.0], "the bakers' csv change lines")

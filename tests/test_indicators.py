@@ -106,14 +106,32 @@ def reference_figures(rows: dict[int, list[dict]], esco_code: str) -> dict:
             if r["status"] == "employee" and band(r["experience_years"])
         ]
 
-    def salary(band) -> tuple[list[float], str]:
+    # The wage distribution's cells of Y (bands 0-2, 3-9, 10+): one with too few wages, or
+    # dominated by its two highest, is withheld; if exactly one is, the smallest other too.
+    bands = {
+        "0-2": lambda years: years < 3,
+        "3-9": lambda years: 3 <= years < 10,
+        "10+": lambda years: years >= 10,
+    }
+    cells = {name: wages(range(Y, Y + 1), band) for name, band in bands.items()}
+    cells = {name: cell for name, cell in cells.items() if cell}
+    withheld = {
+        name
+        for name, cell in cells.items()
+        if len(cell) < MIN_RECORDS or sum(sorted(cell)[-2:]) > 0.5 * sum(cell)
+    }
+    if len(withheld) == 1:
+        others = sorted((len(cell), name) for name, cell in cells.items() if name not in withheld)
+        withheld |= {others[0][1]} if others else set()
+
+    def salary(band, cell: str) -> tuple[list[float], str]:
         only_y = wages(range(Y, Y + 1), band)
-        if len(only_y) >= MIN_RECORDS:
+        if len(only_y) >= MIN_RECORDS and cell not in withheld:
             return only_y, str(Y)
         return wages(range(Y - 2, Y + 1), band), f"{Y - 2}-{Y}"
 
-    entry, entry_period = salary(lambda years: years < 3)
-    senior, senior_period = salary(lambda years: years >= 10)
+    entry, entry_period = salary(bands["0-2"], "0-2")
+    senior, senior_period = salary(bands["10+"], "10+")
     return {
         "headcount": weight,
         "n_records": len(current),
@@ -282,11 +300,13 @@ def test_salary_pooling_and_periods(small_mart) -> None:
     settings, rows = small_mart
     got = figures_of(settings, "monteur")
     # entry (experience < 3) in 2025: indexes 0, 1, 2, all employees -> 3 records, which
-    # meets the threshold, so 2025 alone is used
+    # meets the threshold of 3; but wages 2040, 2190, 2340: the top two make 4530 / 6570 =
+    # 69% of the total, over the dominance share of 50%, so Y-2..Y are pooled instead
     expected = reference_figures(rows, "2654.2")
-    assert got["salary_entry_period"] == expected["salary_entry_period"] == "2025"
-    # 2025 wages: 2000 + 150 * i + 40 for i = 0, 1, 2 -> median 2190
-    assert got["salary_entry"] == pytest.approx(2190.0)
+    assert got["salary_entry_period"] == expected["salary_entry_period"] == "2023-2025"
+    # 2023..2025 wages: 2000 + 150 * i + 10 * grow for i = 0, 1, 2, grow = 2, 3, 4
+    pooled = sorted(2000 + 150 * i + 10 * grow for i in range(3) for grow in (2, 3, 4))
+    assert got["salary_entry"] == pytest.approx(pooled[4]) == pytest.approx(2180.0)
     assert got["salary_senior_period"] == expected["salary_senior_period"]
 
 
@@ -365,3 +385,39 @@ def test_min_records_threshold_suppresses_with_reason(tmp_path: Path, small_mart
     assert got["share_women_suppressed"] == "fewer than 7 records"
     # its insertion rests on 8 leavers >= 7 and stays published
     assert got["insertion_rate"] == pytest.approx(6 / 8)
+
+
+def test_reliability_of_weighted_figures_by_hand(small_mart) -> None:
+    """monteur 2025: 16 records, weights 1 (even indexes) and 2.5 (odd): a sample, so the
+    record-count rule applies (16 < 30: low), and its CVs follow the Poisson-sampling
+    variance sum(w (w - 1) y^2) of a total, worked out here by hand."""
+    settings, rows = small_mart
+    got = figures_of(settings, "monteur")
+    # headcount: sum(w (w - 1)) = 8 * 2.5 * 1.5 = 30; CV = sqrt(30) / 28
+    assert got["headcount_cv"] == pytest.approx(math.sqrt(30) / 28)
+    current = [r for r in rows[Y] if belongs(r["occupation_code"], "2654.2")]
+    total = sum(r["weight"] for r in current)
+    women = sum(r["weight"] for r in current if r["sex"] == "F") / total
+    variance = sum(
+        r["weight"] * (r["weight"] - 1) * ((r["sex"] == "F") - women) ** 2 for r in current
+    )
+    assert got["share_women_cv"] == pytest.approx(
+        math.sqrt(variance) / total / min(women, 1 - women)
+    )
+    for figure in ("headcount", "average_age", "share_women", "share_self_employed"):
+        assert got[f"{figure}_reliability"] == "low", figure
+    # electricien: 6 unweighted records (a census): no sampling error, reliable
+    electricien = figures_of(settings, "electricien")
+    assert electricien["headcount_cv"] == 0
+    assert electricien["headcount_reliability"] == "reliable"
+    with duckdb.connect(str(settings.published_path), read_only=True) as connection:
+        cards = dict(
+            connection.execute(
+                "SELECT lang, headcount FROM metier_cards WHERE slug = 'monteur'"
+            ).fetchall()
+        )
+    assert cards == {
+        "fr": "~28 (peu fiable)",
+        "nl": "~28 (weinig betrouwbaar)",
+        "en": "~28 (low reliability)",
+    }

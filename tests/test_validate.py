@@ -373,6 +373,12 @@ FIGURES = ("headcount", "growth_rate", "average_age", "share_women", "share_self
 FIGURES += ("insertion_rate", "salary_entry")
 
 
+RELIABILITY_FIGURES = (
+    "headcount", "growth_rate", "insertion_rate", "average_age", "share_women",
+    "share_self_employed", "salary_entry", "salary_senior", "freelance_rate",
+)  # fmt: skip
+
+
 def figures_row(slug: str, records: int = 50, **values) -> dict:
     row = {
         "slug": slug,
@@ -389,6 +395,7 @@ def figures_row(slug: str, records: int = 50, **values) -> dict:
     }
     row.update({f"{figure}_n_records": records for figure in FIGURES})
     row["salary_senior_n_records"] = records
+    row.update({f"{figure}_reliability": "reliable" for figure in RELIABILITY_FIGURES})
     row.update(values)
     return row
 
@@ -449,3 +456,13 @@ def test_data_problem_describe():
 def test_data_problem_describe_without_column_or_sample():
     text = DataProblem(file="x.xlsx", rule="no header row").describe()
     assert text == "x.xlsx: fails rule no header row"
+
+
+def test_metier_figures_reliability_must_be_low_or_reliable():
+    frame = pd.DataFrame(
+        [figures_row("monteur"), figures_row("mixeur", headcount_reliability="ok")]
+    )
+    outcome = validate.validate_table(frame, "metier_figures", {"min_records": 10}, "mart")
+    assert list(failures(outcome)) == [
+        ("expect_column_values_to_be_in_set", "headcount_reliability")
+    ]

@@ -76,23 +76,29 @@ SELECT
     ) AS figure,
     candidates.indicator,
     CASE
-        WHEN candidates.n_records < getvariable('min_records') THEN NULL
+        WHEN candidates.n_records < thresholds.min_records THEN NULL
         ELSE candidates.value
     END AS value,
     CASE
-        WHEN candidates.n_records < getvariable('min_records') THEN NULL
+        WHEN candidates.n_records < thresholds.min_records THEN NULL
         ELSE candidates.n_records
     END AS n_records,
     candidates.period,
     candidates.source_id,
     candidates.source_files,
     CASE
-        WHEN candidates.n_records < getvariable('min_records')
-            THEN 'fewer than ' || getvariable('min_records')::VARCHAR || ' records'
+        WHEN candidates.n_records < thresholds.min_records
+            THEN 'fewer than ' || thresholds.min_records::VARCHAR || ' records'
         ELSE candidates.unavailable_reason
     END AS suppressed,
     candidates.flag,
     candidates.override,
     coalesce(registry.precedence, 1000) AS precedence
 FROM candidates
-LEFT JOIN meta_source_registry AS registry USING (source_id);
+LEFT JOIN meta_source_registry AS registry USING (source_id)
+LEFT JOIN (
+    SELECT indicator, min_records FROM meta_disclosure
+    UNION ALL
+    SELECT 'freelance_rate_' || bound, getvariable('min_records')
+    FROM (VALUES ('min'), ('max')) AS bounds (bound)
+) AS thresholds USING (indicator);

@@ -48,7 +48,7 @@ SELECT
         FROM intermediate.int_register_year_files AS files
         WHERE files.year BETWEEN salaries.first_year AND salaries.last_year
     ),
-    NULL
+    salaries.dominance_reason
 FROM intermediate.int_salary_figures AS salaries
 UNION ALL
 SELECT
@@ -59,7 +59,7 @@ SELECT
         FROM intermediate.int_register_year_files AS files
         WHERE files.year BETWEEN salaries.first_year AND salaries.last_year
     ),
-    NULL
+    salaries.dominance_reason
 FROM intermediate.int_salary_figures AS salaries
 WHERE salaries.band = 'senior'
 UNION ALL

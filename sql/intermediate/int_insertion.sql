@@ -43,7 +43,11 @@ choice AS (
     SELECT
         slug,
         coalesce(
-            min(cohorts_used) FILTER (WHERE pooled_leavers >= getvariable('min_records')),
+            min(cohorts_used) FILTER (
+                WHERE pooled_leavers >= (
+                    SELECT min_records FROM meta_disclosure WHERE indicator = 'insertion_rate'
+                )
+            ),
             max(cohorts_used)
         ) AS cohorts_used
     FROM cumulative

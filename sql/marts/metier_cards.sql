@@ -18,6 +18,8 @@ CREATE OR REPLACE TABLE metier_cards (
     salary_senior_max VARCHAR,
     freelance_rate VARCHAR,
     regions VARCHAR,
+    regions_withheld VARCHAR,
+    vintage VARCHAR,
     context VARCHAR,
     footnotes VARCHAR
 );
@@ -42,3 +44,5 @@ COMMENT ON COLUMN metier_cards.freelance_rate IS 'Freelance rate range, e.g. "en
 COMMENT ON COLUMN metier_cards.regions IS 'Regions where most people of the métier work, largest first (published cells only).';
 COMMENT ON COLUMN metier_cards.context IS 'Context figures of the métier''s ISCO group (metier_context), one per line, shown beside the métier''s own figures, with the publisher''s reliability flags in words.';
 COMMENT ON COLUMN metier_cards.footnotes IS 'Source and period of each figure, one per line.';
+COMMENT ON COLUMN metier_cards.regions_withheld IS 'Regions of the reference year whose cell is withheld, with the reason in words, one line per reason, e.g. "Luxembourg, Namur: non publié (moins de 10 observations)"; null when none.';
+COMMENT ON COLUMN metier_cards.vintage IS 'What the figures refer to: reference year, growth period, insertion cohort and each cited source''s edition (latest period it gives), e.g. "Belgique 2025 · croissance 2020-2025 · insertion : cohorte 2024 · éditions: registre de l''emploi 2025, ...".';

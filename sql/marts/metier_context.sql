@@ -21,6 +21,7 @@ SELECT
     matched.value,
     matched.unit,
     matched.flag,
+    CASE WHEN contains(coalesce(matched.flag, ''), 'u') THEN 'low' END AS reliability,
     matched.source_id,
     files.raw_file AS source_file
 FROM matched
@@ -43,3 +44,4 @@ COMMENT ON COLUMN metier_context.unit IS 'Unit declared for the series (share, t
 COMMENT ON COLUMN metier_context.flag IS 'Publisher flags (Eurostat letters: u low reliability, b break in series, ...); null when none.';
 COMMENT ON COLUMN metier_context.source_id IS 'Source of the value (see meta_source_registry).';
 COMMENT ON COLUMN metier_context.source_file IS 'Raw file of the value.';
+COMMENT ON COLUMN metier_context.reliability IS 'low when the publisher flags the value as of low reliability (Eurostat u; shown as "peu fiable" / "weinig betrouwbaar" / "low reliability"), else null.';

@@ -82,6 +82,28 @@ WITH pivoted AS (
     FROM intermediate.int_figures_reconciled
     GROUP BY slug
 ),
+reliability AS (
+    SELECT
+        slug,
+        max(cv) FILTER (WHERE indicator = 'headcount') AS headcount_cv,
+        max(reliability) FILTER (WHERE indicator = 'headcount') AS headcount_reliability,
+        max(cv) FILTER (WHERE indicator = 'growth_rate') AS growth_rate_cv,
+        max(reliability) FILTER (WHERE indicator = 'growth_rate') AS growth_rate_reliability,
+        max(cv) FILTER (WHERE indicator = 'insertion_rate') AS insertion_rate_cv,
+        max(reliability) FILTER (WHERE indicator = 'insertion_rate') AS insertion_rate_reliability,
+        max(cv) FILTER (WHERE indicator = 'average_age') AS average_age_cv,
+        max(reliability) FILTER (WHERE indicator = 'average_age') AS average_age_reliability,
+        max(cv) FILTER (WHERE indicator = 'share_women') AS share_women_cv,
+        max(reliability) FILTER (WHERE indicator = 'share_women') AS share_women_reliability,
+        max(cv) FILTER (WHERE indicator = 'share_self_employed') AS share_self_employed_cv,
+        max(reliability) FILTER (WHERE indicator = 'share_self_employed') AS share_self_employed_reliability,
+        max(cv) FILTER (WHERE indicator = 'salary_entry') AS salary_entry_cv,
+        max(reliability) FILTER (WHERE indicator = 'salary_entry') AS salary_entry_reliability,
+        max(cv) FILTER (WHERE indicator = 'salary_senior_median') AS salary_senior_cv,
+        max(reliability) FILTER (WHERE indicator = 'salary_senior_median') AS salary_senior_reliability
+    FROM intermediate.int_register_reliability
+    GROUP BY slug
+),
 freelance AS (
     SELECT
         slug,
@@ -179,12 +201,99 @@ SELECT
     pivoted.freelance_rate_n_records,
     CASE WHEN pivoted.freelance_rate_min IS NULL THEN coalesce(pivoted.freelance_rate_suppressed, CASE WHEN list_contains(getvariable('excluded_sources'), 'facts') THEN 'source facts excluded: it failed validation' ELSE 'no facts data for this métier' END) END AS freelance_rate_suppressed,
     pivoted.freelance_rate_flag,
-    coalesce(pivoted.freelance_rate_override, false) AS freelance_rate_override
+    coalesce(pivoted.freelance_rate_override, false) AS freelance_rate_override,
+    CASE
+        WHEN pivoted.headcount IS NOT NULL AND pivoted.headcount_source = 'register'
+            THEN reliability.headcount_cv
+    END AS headcount_cv,
+    CASE
+        WHEN pivoted.headcount IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.headcount_flag, '[a-z]{1,4}') AND contains(pivoted.headcount_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.headcount_source = 'register' THEN reliability.headcount_reliability
+    END AS headcount_reliability,
+    CASE
+        WHEN pivoted.growth_rate IS NOT NULL AND pivoted.growth_rate_source = 'register'
+            THEN reliability.growth_rate_cv
+    END AS growth_rate_cv,
+    CASE
+        WHEN pivoted.growth_rate IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.growth_rate_flag, '[a-z]{1,4}') AND contains(pivoted.growth_rate_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.growth_rate_source = 'register' THEN reliability.growth_rate_reliability
+    END AS growth_rate_reliability,
+    CASE
+        WHEN pivoted.insertion_rate IS NOT NULL AND pivoted.insertion_rate_source = 'register'
+            THEN reliability.insertion_rate_cv
+    END AS insertion_rate_cv,
+    CASE
+        WHEN pivoted.insertion_rate IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.insertion_rate_flag, '[a-z]{1,4}') AND contains(pivoted.insertion_rate_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.insertion_rate_source = 'register' THEN reliability.insertion_rate_reliability
+    END AS insertion_rate_reliability,
+    CASE
+        WHEN pivoted.average_age IS NOT NULL AND pivoted.average_age_source = 'register'
+            THEN reliability.average_age_cv
+    END AS average_age_cv,
+    CASE
+        WHEN pivoted.average_age IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.average_age_flag, '[a-z]{1,4}') AND contains(pivoted.average_age_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.average_age_source = 'register' THEN reliability.average_age_reliability
+    END AS average_age_reliability,
+    CASE
+        WHEN pivoted.share_women IS NOT NULL AND pivoted.share_women_source = 'register'
+            THEN reliability.share_women_cv
+    END AS share_women_cv,
+    CASE
+        WHEN pivoted.share_women IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.share_women_flag, '[a-z]{1,4}') AND contains(pivoted.share_women_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.share_women_source = 'register' THEN reliability.share_women_reliability
+    END AS share_women_reliability,
+    CASE
+        WHEN pivoted.share_self_employed IS NOT NULL AND pivoted.share_self_employed_source = 'register'
+            THEN reliability.share_self_employed_cv
+    END AS share_self_employed_cv,
+    CASE
+        WHEN pivoted.share_self_employed IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.share_self_employed_flag, '[a-z]{1,4}') AND contains(pivoted.share_self_employed_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.share_self_employed_source = 'register' THEN reliability.share_self_employed_reliability
+    END AS share_self_employed_reliability,
+    CASE
+        WHEN pivoted.salary_entry IS NOT NULL AND pivoted.salary_entry_source = 'register'
+            THEN reliability.salary_entry_cv
+    END AS salary_entry_cv,
+    CASE
+        WHEN pivoted.salary_entry IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.salary_entry_flag, '[a-z]{1,4}') AND contains(pivoted.salary_entry_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.salary_entry_source = 'register' THEN reliability.salary_entry_reliability
+    END AS salary_entry_reliability,
+    CASE
+        WHEN pivoted.salary_senior_median IS NOT NULL AND pivoted.salary_senior_source = 'register'
+            THEN reliability.salary_senior_cv
+    END AS salary_senior_cv,
+    CASE
+        WHEN pivoted.salary_senior_median IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.salary_senior_flag, '[a-z]{1,4}') AND contains(pivoted.salary_senior_flag, 'u')
+            THEN 'low'
+        WHEN pivoted.salary_senior_source = 'register' THEN reliability.salary_senior_reliability
+    END AS salary_senior_reliability,
+    NULL::DOUBLE AS freelance_rate_cv,
+    CASE
+        WHEN pivoted.freelance_rate_min IS NULL THEN NULL
+        WHEN regexp_full_match(pivoted.freelance_rate_flag, '[a-z]{1,4}') AND contains(pivoted.freelance_rate_flag, 'u')
+            THEN 'low'
+    END AS freelance_rate_reliability
 FROM intermediate.int_metiers AS metiers
 CROSS JOIN intermediate.int_reference_year AS reference
 LEFT JOIN pivoted USING (slug)
 LEFT JOIN intermediate.int_insertion AS insertion USING (slug)
 LEFT JOIN freelance USING (slug)
+LEFT JOIN reliability USING (slug)
 ORDER BY metiers.slug;
 
 COMMENT ON TABLE metier_figures IS 'One row per métier and reference year: the figures of the card, each with the source that won reconciliation, its period, record count and suppression reason. Rates are fractions, money in euros per month (gross, full-time equivalent), ages in years.';
@@ -277,3 +386,21 @@ COMMENT ON COLUMN metier_figures.freelance_rate_n_records IS 'Number of records 
 COMMENT ON COLUMN metier_figures.freelance_rate_suppressed IS 'Why freelance_rate is null: disclosure control (fewer records than the threshold) or missing data; null when published.';
 COMMENT ON COLUMN metier_figures.freelance_rate_flag IS 'Publisher''s flag on the value of freelance_rate (e.g. top_coded, not_available, or a Eurostat flag); null when none.';
 COMMENT ON COLUMN metier_figures.freelance_rate_override IS 'True when an editorial fact marked as an override set freelance_rate instead of the computed value.';
+COMMENT ON COLUMN metier_figures.headcount_cv IS 'Coefficient of variation of headcount when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.headcount_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when headcount rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.growth_rate_cv IS 'Coefficient of variation of growth_rate when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.growth_rate_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when growth_rate rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.insertion_rate_cv IS 'Coefficient of variation of insertion_rate when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.insertion_rate_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when insertion_rate rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.average_age_cv IS 'Coefficient of variation of average_age when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.average_age_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when average_age rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.share_women_cv IS 'Coefficient of variation of share_women when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.share_women_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when share_women rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.share_self_employed_cv IS 'Coefficient of variation of share_self_employed when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.share_self_employed_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when share_self_employed rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.salary_entry_cv IS 'Coefficient of variation of salary_entry when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.salary_entry_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when salary_entry rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.salary_senior_cv IS 'Coefficient of variation of salary_senior when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.salary_senior_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when salary_senior rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';
+COMMENT ON COLUMN metier_figures.freelance_rate_cv IS 'Coefficient of variation of freelance_rate when computed from weighted register records (0 for a census; for wage quantiles, the distribution-free CV of the quantile); null otherwise or when withheld.';
+COMMENT ON COLUMN metier_figures.freelance_rate_reliability IS 'low (shown as "peu fiable" / "weinig betrouwbaar" / "low reliability") when freelance_rate rests on fewer weighted records than meta_disclosure.reliable_min_records, its CV exceeds reliable_max_cv, or its publisher flags it unreliable (Eurostat u); reliable when a register figure passes; null when withheld or not assessed.';

@@ -1,32 +1,73 @@
--- Headcount, share of women and median wage per métier, region and year, with primary and
--- secondary suppression: when a single cell of a métier-year is withheld, the smallest other
--- cell is withheld too, so the withheld one cannot be recovered from the total.
+-- Headcount, share of women and median wage per métier, region and year, under the rules of
+-- meta_disclosure:
+--   primary: a cell resting on fewer records than the headcount threshold is withheld; a
+--     median wage resting on fewer employee wages than the salary_median threshold, or
+--     dominated by its few highest wages, is withheld;
+--   secondary: the regions of a métier and year add up to its national figures, so a group
+--     never has exactly one withheld cell (or one withheld wage count): the smallest
+--     published other one is withheld with it. Two unknowns with a known sum cannot be told
+--     apart; one unknown would be the total minus the rest.
 CREATE OR REPLACE TABLE metier_regions AS
-WITH cells AS (
+WITH rules AS (
+    SELECT
+        max(min_records) FILTER (WHERE indicator = 'headcount') AS cell_min_records,
+        max(min_records) FILTER (WHERE indicator = 'salary_median') AS wage_min_records,
+        max(dominance_top_n) FILTER (WHERE indicator = 'salary_median') AS top_n,
+        max(dominance_share) FILTER (WHERE indicator = 'salary_median') AS top_share,
+        max(reliable_min_records) FILTER (WHERE indicator = 'headcount') AS reliable_min_records,
+        max(reliable_max_cv) FILTER (WHERE indicator = 'headcount') AS reliable_max_cv,
+        max(reliable_max_cv) FILTER (WHERE indicator = 'salary_median') AS wage_max_cv
+    FROM meta_disclosure
+),
+records AS (
+    SELECT
+        *,
+        CASE WHEN sex = 'F' THEN 1.0 ELSE 0.0 END AS is_woman,
+        sum(weight * CASE WHEN sex = 'F' THEN 1.0 ELSE 0.0 END) OVER cell
+            / sum(weight) OVER cell AS cell_share_women
+    FROM intermediate.int_register_records
+    WINDOW cell AS (PARTITION BY slug, region, year)
+),
+cells AS (
     SELECT
         slug,
         region,
         year,
         count(*) AS n_records,
+        bool_or(weight <> 1) AS weighted,
         sum(weight) AS headcount,
-        coalesce(sum(weight) FILTER (WHERE sex = 'F'), 0) / sum(weight) AS share_women,
+        sum(weight * is_woman) / sum(weight) AS share_women,
+        -- Variances of a Horvitz-Thompson total and ratio under Poisson sampling with
+        -- inclusion probability 1/weight (zero for a census, where every weight is 1).
+        sqrt(sum(weight * (weight - 1))) / sum(weight) AS headcount_cv,
+        sqrt(sum(weight * (weight - 1) * pow(is_woman - cell_share_women, 2))) / sum(weight)
+            AS share_women_se,
         count(gross_monthly_eur) FILTER (WHERE status = 'employee') AS salary_n_records,
-        quantile_cont(gross_monthly_eur, 0.5) FILTER (WHERE status = 'employee') AS salary_median
-    FROM intermediate.int_register_records
+        quantile_cont(gross_monthly_eur, 0.5) FILTER (WHERE status = 'employee') AS salary_median,
+        list_sort(list(gross_monthly_eur) FILTER (
+            WHERE status = 'employee' AND gross_monthly_eur IS NOT NULL
+        )) AS sorted_wages
+    FROM records
     GROUP BY slug, region, year
 ),
 primary_rule AS (
     SELECT
-        *,
-        n_records < getvariable('min_records') AS primary_suppressed
+        cells.*,
+        -- share of the top_n highest wages in the sum of the cell's wages (dominance rule)
+        list_sum(list_slice(
+            cells.sorted_wages, greatest(1, len(cells.sorted_wages) - rules.top_n + 1), -1
+        )) / nullif(list_sum(cells.sorted_wages), 0) AS top_wages_share,
+        rules.*,
+        cells.n_records < rules.cell_min_records AS primary_suppressed
     FROM cells
+    CROSS JOIN rules
 ),
 ranked AS (
     SELECT
         *,
         count(*) FILTER (WHERE primary_suppressed) OVER metier_year AS primary_cells,
         row_number() OVER (
-            PARTITION BY slug, year, primary_suppressed ORDER BY n_records, region
+            PARTITION BY slug, year, primary_suppressed ORDER BY n_records, headcount, region
         ) AS size_rank
     FROM primary_rule
     WINDOW metier_year AS (PARTITION BY slug, year)
@@ -36,11 +77,45 @@ decided AS (
         *,
         CASE
             WHEN primary_suppressed
-                THEN 'primary: fewer than ' || getvariable('min_records')::VARCHAR || ' records'
+                THEN 'primary: fewer than ' || cell_min_records::VARCHAR || ' records'
             WHEN primary_cells = 1 AND size_rank = 1
                 THEN 'secondary: protects another withheld cell'
         END AS suppressed
     FROM ranked
+),
+wage_primary AS (
+    SELECT
+        *,
+        CASE
+            WHEN suppressed IS NOT NULL THEN suppressed
+            WHEN salary_n_records < wage_min_records
+                THEN 'fewer than ' || wage_min_records::VARCHAR || ' employee wages'
+            WHEN top_wages_share > top_share
+                THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
+                    || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
+        END AS salary_primary
+    FROM decided
+),
+wage_ranked AS (
+    SELECT
+        *,
+        count(*) FILTER (WHERE salary_primary IS NOT NULL) OVER metier_year AS withheld_wages,
+        row_number() OVER (
+            PARTITION BY slug, year, salary_primary IS NULL
+            ORDER BY salary_n_records, n_records, region
+        ) AS wage_rank
+    FROM wage_primary
+    WINDOW metier_year AS (PARTITION BY slug, year)
+),
+wage_decided AS (
+    SELECT
+        *,
+        CASE
+            WHEN salary_primary IS NOT NULL THEN salary_primary
+            WHEN withheld_wages = 1 AND wage_rank = 1
+                THEN 'secondary: protects another withheld cell'
+        END AS salary_suppressed
+    FROM wage_ranked
 )
 SELECT
     slug,
@@ -48,32 +123,59 @@ SELECT
     year,
     CASE WHEN suppressed IS NULL THEN headcount END AS headcount,
     CASE WHEN suppressed IS NULL THEN share_women END AS share_women,
-    CASE
-        WHEN suppressed IS NULL AND salary_n_records >= getvariable('min_records')
-            THEN salary_median
-    END AS salary_median,
+    CASE WHEN salary_suppressed IS NULL THEN salary_median END AS salary_median,
     CASE WHEN suppressed IS NULL THEN n_records END AS n_records,
-    CASE
-        WHEN suppressed IS NULL AND salary_n_records >= getvariable('min_records')
-            THEN salary_n_records
-    END AS salary_n_records,
+    CASE WHEN salary_suppressed IS NULL THEN salary_n_records END AS salary_n_records,
     suppressed,
+    salary_suppressed,
+    CASE WHEN suppressed IS NULL THEN headcount_cv END AS headcount_cv,
     CASE
-        WHEN suppressed IS NOT NULL THEN suppressed
-        WHEN salary_n_records < getvariable('min_records')
-            THEN 'fewer than ' || getvariable('min_records')::VARCHAR || ' employee wages'
-    END AS salary_suppressed
-FROM decided
+        WHEN suppressed IS NULL
+            THEN CASE
+                WHEN share_women_se = 0 THEN 0
+                ELSE share_women_se / least(share_women, 1 - share_women)
+            END
+    END AS share_women_cv,
+    CASE
+        WHEN suppressed IS NOT NULL THEN NULL
+        WHEN (weighted AND n_records < reliable_min_records) OR headcount_cv > reliable_max_cv
+            THEN 'low'
+        ELSE 'reliable'
+    END AS headcount_reliability,
+    CASE
+        WHEN suppressed IS NOT NULL THEN NULL
+        WHEN (weighted AND n_records < reliable_min_records)
+            OR share_women_se > reliable_max_cv * least(share_women, 1 - share_women)
+            THEN 'low'
+        ELSE 'reliable'
+    END AS share_women_reliability,
+    CASE
+        WHEN salary_suppressed IS NULL
+            THEN intermediate.int_quantile_cv(sorted_wages, 0.5, salary_median)
+    END AS salary_median_cv,
+    CASE
+        WHEN salary_suppressed IS NOT NULL THEN NULL
+        WHEN intermediate.int_quantile_cv(sorted_wages, 0.5, salary_median) > wage_max_cv
+            THEN 'low'
+        ELSE 'reliable'
+    END AS salary_median_reliability
+FROM wage_decided
 ORDER BY slug, year, region;
 
-COMMENT ON TABLE metier_regions IS 'Regional cut per métier, NUTS-2 region and year: weighted headcount, share of women and median wage, with primary and secondary suppression.';
+COMMENT ON TABLE metier_regions IS 'Regional cut per métier, NUTS-2 region and year: weighted headcount, share of women and median wage, with primary suppression, dominance rule on wages, secondary suppression and reliability flags (rules in meta_disclosure).';
 COMMENT ON COLUMN metier_regions.slug IS 'Identifier of the métier.';
 COMMENT ON COLUMN metier_regions.region IS 'Belgian NUTS-2 region code (BE10 Bruxelles-Capitale, BE21..BE25 Flemish provinces, BE31..BE35 Walloon provinces).';
 COMMENT ON COLUMN metier_regions.year IS 'Register year.';
 COMMENT ON COLUMN metier_regions.headcount IS 'Weighted number of persons of the métier in the region; null when withheld.';
 COMMENT ON COLUMN metier_regions.share_women IS 'Weighted share of women (fraction); null when withheld.';
-COMMENT ON COLUMN metier_regions.salary_median IS 'Median gross monthly FTE wage of employees, in euros; null when withheld or fewer employee wages than the threshold.';
+COMMENT ON COLUMN metier_regions.salary_median IS 'Median gross monthly FTE wage of employees, in euros; null when withheld (see salary_suppressed).';
 COMMENT ON COLUMN metier_regions.n_records IS 'Unweighted records in the cell; null when withheld.';
-COMMENT ON COLUMN metier_regions.salary_n_records IS 'Employee wages the median rests on; null when withheld.';
+COMMENT ON COLUMN metier_regions.salary_n_records IS 'Employee wages the median rests on; null when the median is withheld.';
 COMMENT ON COLUMN metier_regions.suppressed IS 'Why the cell is withheld: primary (too few records) or secondary (protects another withheld cell of the same métier and year); null when published.';
-COMMENT ON COLUMN metier_regions.salary_suppressed IS 'Why salary_median is null; null when published.';
+COMMENT ON COLUMN metier_regions.salary_suppressed IS 'Why salary_median is null: the cell is withheld, too few employee wages, dominance (a few wages make up most of the total) or secondary (protects another withheld wage count); null when published.';
+COMMENT ON COLUMN metier_regions.headcount_cv IS 'Coefficient of variation of the weighted headcount (0 for a census); null when withheld.';
+COMMENT ON COLUMN metier_regions.share_women_cv IS 'Coefficient of variation of the share of women, relative to the smaller of the share and its complement; null when withheld.';
+COMMENT ON COLUMN metier_regions.headcount_reliability IS 'low when the cell rests on weighted records fewer than meta_disclosure.reliable_min_records or its CV exceeds reliable_max_cv, else reliable; null when withheld.';
+COMMENT ON COLUMN metier_regions.share_women_reliability IS 'Reliability of share_women by the same rule (low or reliable); null when withheld.';
+COMMENT ON COLUMN metier_regions.salary_median_cv IS 'Distribution-free coefficient of variation of the median wage (width of its 95% order-statistic interval / 3.92 / median); null when withheld.';
+COMMENT ON COLUMN metier_regions.salary_median_reliability IS 'low when salary_median_cv exceeds meta_disclosure.reliable_max_cv (indicator salary_median), else reliable; null when withheld.';

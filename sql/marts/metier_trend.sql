@@ -3,13 +3,16 @@ CREATE OR REPLACE TABLE metier_trend AS
 SELECT
     slug,
     year,
-    CASE WHEN n_records >= getvariable('min_records') THEN headcount END AS headcount,
-    CASE WHEN n_records >= getvariable('min_records') THEN n_records END AS n_records,
+    CASE WHEN n_records >= threshold.min_records THEN headcount END AS headcount,
+    CASE WHEN n_records >= threshold.min_records THEN n_records END AS n_records,
     CASE
-        WHEN n_records < getvariable('min_records')
-            THEN 'fewer than ' || getvariable('min_records')::VARCHAR || ' records'
+        WHEN n_records < threshold.min_records
+            THEN 'fewer than ' || threshold.min_records::VARCHAR || ' records'
     END AS suppressed
 FROM intermediate.int_metier_years
+CROSS JOIN (
+    SELECT min_records FROM meta_disclosure WHERE indicator = 'headcount'
+) AS threshold
 ORDER BY slug, year;
 
 COMMENT ON TABLE metier_trend IS 'Weighted headcount of each métier per register year.';
