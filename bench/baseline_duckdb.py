@@ -308,35 +308,96 @@ def _same(left: object, right: object) -> bool:
     return left == right
 
 
+# The baseline implements the first disclosure rule of docs/methodology.md (a cell with
+# fewer records than the threshold is withheld, plus one secondary cell per métier-year). The
+# marts now also apply later rules (dominance, per-indicator thresholds, secondary
+# suppression of salary bands, pooling when a band is withheld), which the baseline does not
+# reproduce. So for these columns a value withheld on one side only is counted, not compared;
+# a value both publish must be equal. Every other column must be equal everywhere.
+MAY_BE_WITHHELD = {
+    "metier_figures": {"salary_entry", "salary_senior_median", "salary_senior_p90"},
+    "metier_regions": {
+        "headcount",
+        "share_women",
+        "salary_median",
+        "n_records",
+        "salary_n_records",
+    },
+    "metier_salaries": {"n_records", "p10", "p25", "median", "p75", "p90"},
+}
+# A salary figure pooled over Y-2..Y because its year-Y band was withheld is not comparable.
+POOLED = {
+    "salary_entry": "salary_entry_period",
+    "salary_senior_median": "salary_senior_period",
+    "salary_senior_p90": "salary_senior_period",
+}
+
+
 def differences(published: Path, baseline: Path, limit: int = 10) -> list[str]:
     """Where the pipeline's marts and the baseline disagree (empty when they agree)."""
     found: list[str] = []
+    for _table, compared, _withheld in comparisons(published, baseline):
+        found += compared
+        if len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def comparisons(published: Path, baseline: Path) -> list[tuple[str, list[str], int]]:
+    """Per table: the disagreements, and how many cells the pipeline withheld beyond the
+    baseline's rule (or pooled) and were therefore not compared."""
+    results = []
     with duckdb.connect(":memory:") as connection:
         connection.execute(f"ATTACH {_quote(str(published))} AS a (READ_ONLY)")
         connection.execute(f"ATTACH {_quote(str(baseline))} AS b (READ_ONLY)")
         for table, (keys, values) in COMPARED.items():
+            present = {
+                row[0]
+                for row in connection.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE database_name = 'a' AND table_name = ?",
+                    [table],
+                ).fetchall()
+            }
+            periods = sorted({POOLED[v] for v in values if v in POOLED and POOLED[v] in present})
             columns = ", ".join((*keys, *values))
             order = ", ".join(keys)
-            left = connection.execute(f"SELECT {columns} FROM a.{table} ORDER BY {order}")
-            left_rows = left.fetchall()
+            left_rows = connection.execute(
+                f"SELECT {columns}{''.join(', ' + p for p in periods)}, "
+                f"{'reference_year' if periods else 'NULL'} FROM a.{table} ORDER BY {order}"
+            ).fetchall()
             right_rows = connection.execute(
                 f"SELECT {columns} FROM b.{table} ORDER BY {order}"
             ).fetchall()
+            found: list[str] = []
+            withheld = 0
             if len(left_rows) != len(right_rows):
                 found.append(
                     f"{table}: {len(left_rows)} rows published, {len(right_rows)} baseline"
                 )
+                results.append((table, found, withheld))
                 continue
             names = (*keys, *values)
             for left_row, right_row in zip(left_rows, right_rows, strict=True):
-                for name, lv, rv in zip(names, left_row, right_row, strict=True):
+                period_of = dict(zip(periods, left_row[len(names) : -1], strict=True))
+                reference_year = left_row[-1]
+                for name, lv, rv in zip(names, left_row[: len(names)], right_row, strict=True):
+                    pooled = POOLED.get(name) in period_of and period_of[POOLED[name]] not in (
+                        None,
+                        str(reference_year),
+                    )
+                    if pooled:
+                        withheld += 1
+                        continue
+                    if (lv is None) != (rv is None) and name in MAY_BE_WITHHELD[table]:
+                        # Withheld on one side only: the later rules chose other cells.
+                        withheld += 1
+                        continue
                     if not _same(lv, rv):
                         key = dict(zip(keys, left_row[: len(keys)], strict=True))
                         found.append(f"{table} {key}: {name} published {lv!r}, baseline {rv!r}")
-                        break
-                if len(found) >= limit:
-                    return found
-    return found
+            results.append((table, found, withheld))
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:

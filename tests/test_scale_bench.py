@@ -22,6 +22,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 
 from baseline_duckdb import (
     BaselineRejected,
+    comparisons,
     differences,
     run_baseline,
 )
@@ -141,6 +142,22 @@ def test_baseline_gives_the_pipelines_figures(refreshed, generated, tmp_path):
     baseline = tmp_path / "baseline.duckdb"
     run_baseline(generated, baseline, min_records=refreshed.min_records)
     assert differences(refreshed.published_path, baseline) == []
+    # The later disclosure rules withhold or pool a minority of the cells (not compared).
+    compared = {
+        table: withheld
+        for table, _found, withheld in comparisons(refreshed.published_path, baseline)
+    }
+    with duckdb.connect(str(baseline), read_only=True) as connection:
+        cells = connection.execute(
+            "SELECT (SELECT count(*) * 3 FROM metier_figures), "
+            "(SELECT count(*) * 5 FROM metier_regions), (SELECT count(*) * 6 FROM metier_salaries)"
+        ).fetchall()[0]
+    totals = dict(zip(compared, cells, strict=True))
+    # Regional and band cells: most are compared. Salary figures of small métiers are often
+    # pooled over three years, which the comparison skips; some are still compared.
+    assert compared["metier_regions"] < totals["metier_regions"] / 2
+    assert compared["metier_salaries"] < totals["metier_salaries"] / 2
+    assert compared["metier_figures"] < totals["metier_figures"]
     with duckdb.connect(str(baseline), read_only=True) as connection:
         counts = connection.execute(
             "SELECT (SELECT count(*) FROM metier_figures), "
