@@ -204,7 +204,7 @@ def figures(
             figures_row, card = mart.metier(connection, slug, lang.value)
             publication = mart.publication(connection)
             context = mart.context(connection, slug)
-            region_cells = mart.regions(connection, slug, figures_row["reference_year"])
+            region_cells = mart.region_cells(connection, slug, figures_row["reference_year"])
     except Exception as error:
         raise _fail(error) from None
     if output is CardFormat.json:
@@ -598,6 +598,130 @@ def dictionary(
     else:
         out.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {out}")
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; loopback unless you mean otherwise.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="Web origin allowed to call the API from a browser (repeat for several); "
+            "none by default.",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = False,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Serve the published mart read-only over HTTP (JSON, HTML card, OpenAPI schema at
+    /openapi.json). A refresh or rollback is picked up by the next request, no restart."""
+    from metiers.api import ApiSettings
+    from metiers.api import serve as run_server
+
+    run_server(
+        ApiSettings(marts_dir=marts_dir, cors_origins=tuple(cors_origin or ())),
+        host=host,
+        port=port,
+        access_log=access_log,
+    )
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command()
+def export(
+    output: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            help="json: one file per métier plus index.json; csv: cards.csv; parquet: one "
+            "file per mart table.",
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write into.", file_okay=False)],
+    separator: Annotated[
+        str,
+        typer.Option(
+            "--separator",
+            help="CSV separator: ',' or ';' (';' also writes decimal commas, for spreadsheets "
+            "set to Belgian locales).",
+        ),
+    ] = ",",
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Export the published mart (read-only) as JSON, CSV or Parquet files."""
+    from metiers.export import export as write_export
+
+    try:
+        written = write_export(marts_dir, out, output.value, separator)
+    except Exception as error:
+        raise _fail(error) from None
+    typer.echo(f"wrote {len(written)} file(s) to {out}")
+
+
+@app.command()
+def card(
+    slug: Annotated[str, typer.Argument(help="Slug of the métier, see `metiers list`.")],
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.", dir_okay=False)],
+    lang: LangOption = Lang.fr,
+    svg: Annotated[
+        Path | None,
+        typer.Option(
+            "--svg", help="Also write the headcount trend chart to this SVG file.", dir_okay=False
+        ),
+    ] = None,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Write the card of one métier as a self-contained HTML page (no network needed to view
+    it), with the headcount trend chart inline."""
+    from metiers import mart, page
+
+    try:
+        with mart.connect_published(marts_dir) as connection:
+            html = page.render(connection, slug, lang.value)
+            chart = page.render_trend_svg(connection, slug, lang.value) if svg else None
+    except Exception as error:
+        raise _fail(error) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    typer.echo(f"wrote {out}")
+    if svg and chart is not None:
+        svg.parent.mkdir(parents=True, exist_ok=True)
+        svg.write_text(chart, encoding="utf-8")
+        typer.echo(f"wrote {svg}")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run, e.g. 'SELECT * FROM metier_trend'.")],
+    output: Annotated[
+        ChangesFormat, typer.Option("--format", help="table, csv or json.")
+    ] = ChangesFormat.table,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Run read-only SQL on the published file; statements that write are refused."""
+    from metiers.query import as_csv, as_json, as_table, run_query
+
+    try:
+        result = run_query(sql, marts_dir)
+    except Exception as error:
+        raise _fail(error) from None
+    if output is ChangesFormat.json:
+        typer.echo(as_json(result))
+    elif output is ChangesFormat.csv:
+        sys.stdout.write(as_csv(result))
+    else:
+        typer.echo(as_table(result))
 
 
 def _usage(message: str) -> Exception:

@@ -74,6 +74,11 @@ LABELS = {
         "insertion_cohorts": "insertion : cohortes {period}",
         "editions": "éditions",
         "vintage": "Millésime",
+        "trend": "Évolution du nombre de professionnels",
+        "trend_caption": "Professionnels actifs par année ({first}-{last})",
+        "trend_withheld": "années non publiées: {years}",
+        "publication": "Version {version}, publiée le {date}",
+        "note": "note {number}",
     },
     "nl": {
         "box_title": "Het beroep in cijfers (België {year})",
@@ -103,6 +108,11 @@ LABELS = {
         "insertion_cohorts": "inschakeling: cohortes {period}",
         "editions": "edities",
         "vintage": "Referentieperiode",
+        "trend": "Evolutie van het aantal professionals",
+        "trend_caption": "Actieve professionals per jaar ({first}-{last})",
+        "trend_withheld": "niet gepubliceerde jaren: {years}",
+        "publication": "Versie {version}, gepubliceerd op {date}",
+        "note": "noot {number}",
     },
     "en": {
         "box_title": "The occupation in figures (Belgium {year})",
@@ -132,6 +142,11 @@ LABELS = {
         "insertion_cohorts": "insertion: {period} cohorts",
         "editions": "editions",
         "vintage": "Vintage",
+        "trend": "Number of professionals over time",
+        "trend_caption": "Active professionals per year ({first}-{last})",
+        "trend_withheld": "years not published: {years}",
+        "publication": "Version {version}, published on {date}",
+        "note": "note {number}",
     },
 }
 

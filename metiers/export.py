@@ -1,6 +1,22 @@
-"""What the content team pulls out of the mart; text made safe for spreadsheets."""
+"""What the content team pulls out of the published mart: JSON per métier, one CSV of the
+cards, Parquet of every table; text made safe for spreadsheets."""
 
 from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import duckdb
+import polars as pl
+
+from metiers import mart
+from metiers.display import LANGUAGES
+from metiers.errors import UsageError
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -10,3 +26,158 @@ def csv_safe(text: str | None) -> str | None:
     if text and text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+# Slugs become file names: only what a URL path segment would hold.
+SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+# Numbers from metier_figures carried beside the display strings in the cards CSV.
+CSV_VALUES = (
+    "headcount",
+    "growth_rate",
+    "insertion_rate",
+    "average_age",
+    "share_women",
+    "share_self_employed",
+    "salary_entry",
+    "salary_senior_median",
+    "salary_senior_p90",
+    "freelance_rate_min",
+    "freelance_rate_max",
+    "freelance_rate_unit",
+)
+
+
+@contextmanager
+def _written(path: Path, binary: bool = False) -> Iterator[IO]:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") if binary else partial.open("w", encoding="utf-8") as handle:
+        yield handle
+    os.replace(partial, path)
+
+
+def _slug_file(slug: str) -> str:
+    if not SAFE_SLUG.fullmatch(slug):
+        raise UsageError(
+            f"metier_figures.slug '{slug}' cannot be a file name: slugs must match "
+            f"{SAFE_SLUG.pattern}"
+        )
+    return f"{slug}.json"
+
+
+def export_json(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Path]:
+    """metiers/<slug>.json (the card in every language) and index.json (version, métiers)."""
+    published = mart.publication(connection)
+    version = published.get("version")
+    index_rows = []
+    written = []
+    for row in mart.list_metiers(connection, "fr"):
+        slug = row["slug"]
+        name = _slug_file(slug)
+        documents = {lang: mart.card_document(connection, slug, lang) for lang in LANGUAGES}
+        document = {
+            "slug": slug,
+            "version": version,
+            "esco_code": row["esco_code"],
+            "cards": documents,
+        }
+        target = out_dir / "metiers" / name
+        with _written(target) as handle:
+            json.dump(document, handle, ensure_ascii=False, indent=2, default=str)
+        written.append(target)
+        index_rows.append(
+            {
+                "slug": slug,
+                "file": f"metiers/{name}",
+                "titles": {lang: documents[lang]["title"] for lang in LANGUAGES},
+            }
+        )
+    index = {
+        "version": version,
+        "published_at": mart._isoformat(published.get("published_at")),
+        "reference_year": published.get("reference_year"),
+        "count": len(index_rows),
+        "metiers": index_rows,
+    }
+    target = out_dir / "index.json"
+    with _written(target) as handle:
+        json.dump(index, handle, ensure_ascii=False, indent=2, default=str)
+    return [target, *written]
+
+
+def cards_frame(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every card (métier × language): display strings, the numbers behind them, the version."""
+    values = ", ".join(f"figures.{column} AS value_{column}" for column in CSV_VALUES)
+    return connection.sql(
+        f"""
+        SELECT
+            publication.version,
+            cards.* EXCLUDE (reference_year),
+            cards.reference_year,
+            {values}
+        FROM metier_cards AS cards
+        INNER JOIN metier_figures AS figures USING (slug)
+        CROSS JOIN (SELECT version FROM meta_publication) AS publication
+        ORDER BY cards.slug, array_position(['fr', 'nl', 'en'], cards.lang)
+        """
+    ).pl()
+
+
+def export_csv(
+    connection: duckdb.DuckDBPyConnection, out_dir: Path, separator: str = ","
+) -> list[Path]:
+    """cards.csv: UTF-8 with a BOM so spreadsheets read the accents. With `;` numbers get a
+    decimal comma, as spreadsheets set to Belgian (French or Dutch) locales expect."""
+    if separator not in (",", ";"):
+        raise UsageError(f"CSV separator must be ',' or ';', not {separator!r}")
+    frame = cards_frame(connection).with_columns(
+        pl.col(pl.String).map_elements(csv_safe, return_dtype=pl.String)
+    )
+    target = out_dir / "cards.csv"
+    with _written(target, binary=True) as handle:
+        frame.write_csv(
+            handle, include_bom=True, separator=separator, decimal_comma=separator == ";"
+        )
+    return [target]
+
+
+def mart_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table and view of the published file."""
+    rows = connection.sql(
+        """
+        SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()
+        UNION
+        SELECT view_name FROM duckdb_views()
+        WHERE database_name = current_database() AND NOT internal
+        ORDER BY 1
+        """
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def export_parquet(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> list[Path]:
+    """One Parquet file per mart table, named like the table."""
+    written = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for table in mart_tables(connection):
+        target = out_dir / f"{table}.parquet"
+        partial = out_dir / f".{table}.parquet.partial"
+        quoted = '"' + table.replace('"', '""') + '"'
+        path = str(partial).replace("'", "''")
+        connection.execute(f"COPY (SELECT * FROM {quoted}) TO '{path}' (FORMAT parquet)")
+        os.replace(partial, target)
+        written.append(target)
+    return written
+
+
+def export(marts_dir: Path, out_dir: Path, fmt: str, separator: str = ",") -> list[Path]:
+    """Read the published file (read-only) and write the chosen export under `out_dir`."""
+    with mart.connect_published(marts_dir) as connection:
+        if fmt == "json":
+            return export_json(connection, out_dir)
+        if fmt == "csv":
+            return export_csv(connection, out_dir, separator)
+        if fmt == "parquet":
+            return export_parquet(connection, out_dir)
+    raise UsageError(f"unknown export format '{fmt}': use json, csv or parquet")

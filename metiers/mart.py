@@ -48,6 +48,7 @@ def closest_slugs(connection: duckdb.DuckDBPyConnection, slug: str, count: int =
 
 def metier(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> tuple[dict, dict]:
     """Figures row and card row of one métier; an unknown slug names the closest ones."""
+    lang = _language(lang)
     figures = connection.sql("SELECT * FROM metier_figures WHERE slug = ?", params=[slug]).pl()
     if figures.is_empty():
         suggestions = closest_slugs(connection, slug)
@@ -72,7 +73,7 @@ def context(connection: duckdb.DuckDBPyConnection, slug: str) -> list[dict]:
     )
 
 
-def regions(connection: duckdb.DuckDBPyConnection, slug: str, year: int | None) -> list[dict]:
+def region_cells(connection: duckdb.DuckDBPyConnection, slug: str, year: int | None) -> list[dict]:
     """Regional cells of the métier in one year, withheld ones with their reasons."""
     return (
         connection.sql(
@@ -146,3 +147,134 @@ def search(
         .pl()
         .to_dicts()
     )
+
+
+def source_citations(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Citation of each declared source, as the registry gave it at build time."""
+    rows = connection.sql(
+        "SELECT source_id, citation FROM meta_source_registry WHERE citation IS NOT NULL"
+    ).fetchall()
+    return dict(rows)
+
+
+def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> dict:
+    """The card as data: each figure with value, display string, unit, period, source,
+    citation and suppression reason, and the publication it comes from. Shared by the API,
+    the JSON export and `metiers figures --format json`."""
+    from metiers import cards, display
+
+    lang = _language(lang)
+    figures, card = metier(connection, slug, lang)
+    published = publication(connection)
+    citations = source_citations(connection)
+    entries = cards.figure_entries(figures, card, lang)
+    for entry in entries:
+        figure = entry["indicator"]
+        entry["citation"] = (
+            figures.get(f"{figure}_citation") or citations.get(entry["source"] or "") or None
+        )
+        entry["citation_url"] = figures.get(f"{figure}_citation_url")
+        entry["suppressed_reason"] = display.reason(entry["suppressed"], lang)
+        if entry["n_records"] is not None:  # HUGEINT sums arrive as Decimal
+            entry["n_records"] = int(entry["n_records"])
+    return {
+        "slug": slug,
+        "lang": lang,
+        "title": card["title"],
+        "box_title": card["box_title"],
+        "reference_year": figures["reference_year"],
+        "publication": {
+            "version": published.get("version"),
+            "published_at": _isoformat(published.get("published_at")),
+        },
+        "figures": entries,
+        "regions": card.get("regions"),
+        "context": context(connection, slug),
+        "footnotes": (card.get("footnotes") or "").splitlines(),
+    }
+
+
+def _isoformat(moment: object) -> str | None:
+    return moment.isoformat() if hasattr(moment, "isoformat") else None
+
+
+def _require_slug(connection: duckdb.DuckDBPyConnection, slug: str) -> None:
+    """An unknown slug is a usage error naming the closest ones, as for the card."""
+    found = connection.execute(
+        "SELECT count(*) FROM metier_figures WHERE slug = ?", [slug]
+    ).fetchall()[0][0]
+    if not found:
+        suggestions = closest_slugs(connection, slug)
+        hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        raise UsageError(f"unknown métier '{slug}'{hint} (see `metiers list`)")
+
+
+def regions(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> list[dict]:
+    """Regional cells of every year, with the region's name in `lang`; withheld cells keep
+    their reason."""
+    from metiers import display
+
+    lang = _language(lang)
+    _require_slug(connection, slug)
+    rows = (
+        connection.sql(
+            "SELECT region, year, headcount, share_women, salary_median, n_records, "
+            "suppressed, salary_suppressed, headcount_reliability, share_women_reliability, "
+            "salary_median_reliability FROM metier_regions WHERE slug = ? "
+            "ORDER BY year DESC, headcount DESC NULLS LAST, region",
+            params=[slug],
+        )
+        .pl()
+        .to_dicts()
+    )
+    for row in rows:
+        row["region_name"] = display.region_name(row["region"], lang)
+        row["suppressed_reason"] = display.reason(row["suppressed"], lang)
+        row["salary_suppressed_reason"] = display.reason(row["salary_suppressed"], lang)
+    return rows
+
+
+def salaries(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> list[dict]:
+    """Wage percentiles per experience band and year."""
+    from metiers import display
+
+    lang = _language(lang)
+    _require_slug(connection, slug)
+    rows = (
+        connection.sql(
+            "SELECT band, year, n_records, p10, p25, median, p75, p90, suppressed "
+            "FROM metier_salaries WHERE slug = ? ORDER BY year DESC, band",
+            params=[slug],
+        )
+        .pl()
+        .to_dicts()
+    )
+    for row in rows:
+        row["median_display"] = (
+            display.money(row["median"], lang) if row["median"] is not None else None
+        )
+        row["suppressed_reason"] = display.reason(row["suppressed"], lang)
+    return rows
+
+
+def trend(connection: duckdb.DuckDBPyConnection, slug: str, lang: str = "fr") -> list[dict]:
+    """Headcount per year, oldest first."""
+    from metiers import display
+
+    lang = _language(lang)
+    _require_slug(connection, slug)
+    rows = (
+        connection.sql(
+            "SELECT year, headcount, n_records, suppressed FROM metier_trend "
+            "WHERE slug = ? ORDER BY year",
+            params=[slug],
+        )
+        .pl()
+        .to_dicts()
+    )
+    for row in rows:
+        row["headcount_display"] = (
+            display.headcount(row["headcount"], lang) if row["headcount"] is not None else None
+        )
+        row["suppressed_reason"] = display.reason(row["suppressed"], lang)
+    return rows

@@ -1,0 +1,225 @@
+"""The card as an HTML page: the seed page's French strings, number formats per language,
+footnotes, the trend chart, a self-contained file, and every string in FR, NL and EN."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+import string
+from html import unescape
+from pathlib import Path
+
+import pytest
+from conftest import BUNDLED_RAW, SHARED_DIR
+from deliverytools import SEED_SLUG, raw_headcounts, read_card
+from typer.testing import CliRunner
+
+from metiers import cards, display, mart, page
+from metiers.cli import app
+from metiers.config import Settings
+
+runner = CliRunner()
+SEED_PAGE = SHARED_DIR / "seed" / "fiche-directeur-postproduction.txt"
+
+
+@pytest.fixture(scope="module")
+def pages(bundled_mart: Settings) -> dict[str, str]:
+    with mart.connect_published(bundled_mart.marts_dir) as connection:
+        return {lang: page.render(connection, SEED_SLUG, lang) for lang in display.LANGUAGES}
+
+
+def seed_box_lines() -> list[str]:
+    """The six lines under '📊 Le métier en chiffres' on the real page."""
+    if not SEED_PAGE.exists():
+        pytest.skip(f"seed page missing: {SEED_PAGE}")
+    lines = [line.strip() for line in SEED_PAGE.read_text(encoding="utf-8").splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("📊 Le métier en chiffres"))
+    return [line for line in lines[start + 1 :] if line][:6]
+
+
+def test_french_box_reads_like_the_seed_page(pages: dict[str, str]) -> None:
+    reader = read_card(pages["fr"])
+    shown = [
+        f"{reader.figures[line]['value']} {reader.figures[line]['label']}"
+        for line in cards.BOX_LINES
+    ]
+    assert shown == seed_box_lines()
+    assert "Le métier en chiffres (Belgique 2025)" in pages["fr"]
+
+
+def test_french_salary_lines_carry_the_seed_amounts(pages: dict[str, str]) -> None:
+    seed = SEED_PAGE.read_text(encoding="utf-8") if SEED_PAGE.exists() else ""
+    lines = read_card(pages["fr"]).lines
+    assert lines["salary_entry"] == "Débutant: 2.800€ brut/mois"
+    assert lines["salary_senior"] == "Expérimenté: 4.500€-5.000€ (jusqu'à 5.000€+)"
+    assert lines["freelance_rate"] == "Freelance: entre 1.500€ et 2.500€/semaine"
+    if seed:
+        # The seed page's FAQ: "entre 1.500€ et 2.500€/semaine", "atteindre 4.500€-5.000€".
+        assert "entre 1.500€ et 2.500€/semaine" in seed
+        assert "4.500€-5.000€" in seed
+        assert "2.800€ brut" in seed
+    assert lines["regions"].startswith("Bruxelles-Capitale, Brabant wallon, Liège")
+
+
+@pytest.mark.parametrize(
+    ("lang", "money", "age", "gross"),
+    [
+        ("fr", "2.800€", "42 ans", "brut/mois"),
+        ("nl", "€ 2.800", "42 jaar", "bruto/maand"),
+        ("en", "€2,800", "42 years", "gross/month"),
+    ],
+)
+def test_number_formats_per_language(
+    pages: dict[str, str], lang: str, money: str, age: str, gross: str
+) -> None:
+    reader = read_card(pages[lang])
+    assert reader.lang == lang
+    assert reader.figures["average_age"]["value"] == age
+    assert reader.lines["salary_entry"].endswith(f"{money} {gross}")
+
+
+def test_every_box_figure_points_to_its_footnote(pages: dict[str, str]) -> None:
+    for lang, html in pages.items():
+        reader = read_card(html)
+        for line in cards.BOX_LINES:
+            match = re.search(rf'data-figure="{line}".*?href="#note-(\d+)"', html)
+            assert match, (lang, line)
+            note = reader.footnotes[int(match.group(1)) - 1]
+            assert note.startswith(display.label(line, lang) + ": "), (lang, line, note)
+        headcount_note = next(n for n in reader.footnotes if "2025 (register/" in n)
+        assert headcount_note
+
+
+def test_page_is_self_contained(pages: dict[str, str]) -> None:
+    for html in pages.values():
+        reader = read_card(html)
+        assert reader.external == []
+        assert all(link.startswith("#note-") for link in reader.links)
+        assert "url(" not in html
+        assert "@import" not in html
+
+
+def test_trend_chart_follows_the_register(pages: dict[str, str]) -> None:
+    expected = raw_headcounts("2654.2")
+    points = re.findall(
+        r'data-year="(\d+)" data-headcount="([\d.]+)" cx="([\d.]+)" cy="([\d.]+)"', pages["fr"]
+    )
+    assert {int(year): float(count) for year, count, _, _ in points} == expected
+    # Later years to the right; more people, higher on the chart (smaller y).
+    by_year = sorted((int(year), float(count), float(x), float(y)) for year, count, x, y in points)
+    assert all(a[2] < b[2] for a, b in itertools.pairwise(by_year))
+    for a, b in itertools.pairwise(by_year):
+        assert (a[1] < b[1]) == (a[3] > b[3])
+
+
+def test_trend_chart_leaves_a_gap_for_withheld_years() -> None:
+    rows = [
+        {"year": 2021, "headcount": 40.0},
+        {"year": 2022, "headcount": 50.0},
+        {"year": 2023, "headcount": None},
+        {"year": 2024, "headcount": 60.0},
+        {"year": 2025, "headcount": 70.0},
+    ]
+    svg = page.trend_svg(rows, "en")
+    assert svg.count("<polyline") == 2
+    assert svg.count("<circle") == 4
+    assert ">2023</text>" in svg
+
+
+def test_withheld_box_figure_says_why() -> None:
+    figures = {"slug": "x", "share_women_suppressed": "fewer than 10 records"}
+    card = {"title": "X", "box_title": "Box", "headcount": "~50"}
+    html = page.card_html(figures, card, [], {"version": "v1"}, "nl")
+    reader = read_card(html)
+    assert (
+        reader.figures["share_women"]["value"]
+        == "— (niet gepubliceerd: minder dan 10 waarnemingen)"
+    )
+
+
+TRANSLATION_TABLES = {
+    "display.REGION_NAMES": display.REGION_NAMES,
+    "display.CHANNELS": display.CHANNELS,
+    "display.RATE_UNITS": display.RATE_UNITS,
+    "display.REASONS": display.REASONS,
+    "display.FLAG_TEXTS": display.FLAG_TEXTS,
+    "display.EUROSTAT_FLAGS": display.EUROSTAT_FLAGS,
+    "display.COUNTRY_NAMES": display.COUNTRY_NAMES,
+    "display.SOURCE_WORDS": display.SOURCE_WORDS,
+    "cards.SOURCE_NAMES": cards.SOURCE_NAMES,
+}
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_label_exists_in_every_language_with_the_same_placeholders() -> None:
+    missing = []
+    for key, french in display.LABELS["fr"].items():
+        for lang in display.LANGUAGES:
+            text = display.LABELS[lang].get(key)
+            if not text:
+                missing.append(f"LABELS[{lang}][{key}]")
+            elif placeholders(text) != placeholders(french):
+                missing.append(f"LABELS[{lang}][{key}] placeholders {placeholders(text)}")
+    for lang in display.LANGUAGES:
+        extra = set(display.LABELS[lang]) - set(display.LABELS["fr"])
+        missing += [f"LABELS[{lang}][{key}] has no French" for key in extra]
+    assert missing == []
+
+
+@pytest.mark.parametrize("table", sorted(TRANSLATION_TABLES))
+def test_every_display_string_exists_in_every_language(table: str) -> None:
+    missing = [
+        f"{table}[{key}][{lang}]"
+        for key, texts in TRANSLATION_TABLES[table].items()
+        for lang in display.LANGUAGES
+        if not texts.get(lang)
+    ]
+    assert missing == []
+
+
+def test_every_card_is_complete_in_every_language(bundled_mart: Settings) -> None:
+    """Titles come from the catalogue; no card shows a blank, 'None' or an unfilled label."""
+    with (BUNDLED_RAW / "metiers" / "metiers.csv").open(encoding="utf-8") as handle:
+        catalogue = {row["slug"]: row for row in csv.DictReader(handle)}
+    problems = []
+    with mart.connect_published(bundled_mart.marts_dir) as connection:
+        slugs = [row["slug"] for row in mart.list_metiers(connection)]
+        assert set(slugs) == set(catalogue)
+        for slug in slugs:
+            for lang in display.LANGUAGES:
+                html = page.render(connection, slug, lang)
+                reader = read_card(html)
+                title = unescape(re.search(r"<h1>(.*?)</h1>", html).group(1))
+                if not title or title != catalogue[slug][f"title_{lang}"]:
+                    problems.append(f"{slug} {lang}: title {title!r}")
+                for line, parts in reader.figures.items():
+                    if not parts["value"].strip() or not parts["label"].strip():
+                        problems.append(f"{slug} {lang}: {line} blank")
+                text = re.sub(r"<[^>]+>", " ", html.split("</style>")[-1])
+                for marker in ("None", "{", "nan"):
+                    if re.search(rf"(?<![\w]){re.escape(marker)}(?![\w])", text):
+                        problems.append(f"{slug} {lang}: '{marker}' on the page")
+    assert problems == []
+
+
+def test_card_command_writes_page_and_svg(bundled_mart: Settings, tmp_path: Path) -> None:
+    out, svg = tmp_path / "card.html", tmp_path / "trend.svg"
+    result = runner.invoke(
+        app,
+        ["card", SEED_SLUG, "--lang", "nl", "--out", str(out), "--svg", str(svg),
+         "--marts-dir", str(bundled_mart.marts_dir)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert read_card(out.read_text(encoding="utf-8")).lang == "nl"
+    chart = svg.read_text(encoding="utf-8")
+    assert chart.startswith("<?xml") and chart.count("<circle") == len(raw_headcounts("2654.2"))
+    missing = runner.invoke(
+        app, ["card", "directeur-postprod", "--out", str(out), "--marts-dir",
+              str(bundled_mart.marts_dir)],
+    )  # fmt: skip
+    assert missing.exit_code == 2
+    assert SEED_SLUG in missing.output
