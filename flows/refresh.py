@@ -23,6 +23,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts  # noqa: E402
 from metiers.config import FLOW_TIMEOUT_SECONDS, TASK_TIMEOUT_SECONDS  # noqa: E402
+from metiers.errors import UsageError  # noqa: E402
 from metiers.incremental import build_key, intake_key, still_usable  # noqa: E402
 from metiers.progress import track  # noqa: E402
 from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
@@ -205,6 +206,49 @@ def refresh(
                 with run.stage("report"):
                     report = report_task(taken, mart_outcomes, settings, run.run_id)
                 logger.info("validation report: %s", report)
+
+
+TASK_RUNNERS = ("default", "dask")
+
+
+def task_runner_for(
+    name: str, dask_address: str | None = None, cluster_kwargs: dict | None = None
+) -> Any:
+    """The Prefect task runner of a refresh: Prefect's default (threads in this process), or
+    Dask through prefect-dask, on the cluster at `dask_address` or on a local cluster
+    started for the run. Only the intake tasks (one per raw file: per source and, for the
+    register, per year partition) are submitted to it; the build and publication, the one
+    writer of the DuckDB file, stay in the flow's process."""
+    if name == "default":
+        if dask_address:
+            raise UsageError("--dask-address needs --task-runner dask")
+        return None
+    if name != "dask":
+        raise UsageError(f"unknown task runner {name!r}: choose one of {', '.join(TASK_RUNNERS)}")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as error:
+        raise UsageError(
+            "the dask task runner needs prefect-dask: pip install 'metiers-en-chiffres[dask]'"
+        ) from error
+    if dask_address:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs=cluster_kwargs or {"n_workers": 2, "threads_per_worker": 1},
+    )
+
+
+def run_refresh_flow(
+    task_runner: str = "default",
+    dask_address: str | None = None,
+    cluster_kwargs: dict | None = None,
+    **parameters: Any,
+) -> Publication:
+    """Run the flow `refresh` with the chosen task runner."""
+    runner = task_runner_for(task_runner, dask_address, cluster_kwargs)
+    chosen = refresh if runner is None else refresh.with_options(task_runner=runner)
+    return chosen(**parameters)
 
 
 if __name__ == "__main__":

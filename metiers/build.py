@@ -25,6 +25,7 @@ from metiers.quarantine import FileIntake, Intake
 from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
 from metiers.sources.base import write_parquet_atomically
 from metiers.sources.registry import load_reconciliation
+from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
 LAYERS = ("meta", "staging", "intermediate", "marts")
@@ -63,11 +64,13 @@ def strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", sql)
 
 
-def connect_new(path: Path) -> duckdb.DuckDBPyConnection:
-    """A new database file in the oldest storage format that holds what we write."""
-    return duckdb.connect(
-        str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
-    )
+def connect_new(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A new database file in the oldest storage format that holds what we write. With a
+    memory limit DuckDB spills large aggregates to `<file>.tmp` instead of growing."""
+    config = {"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    return duckdb.connect(str(path), config=config)
 
 
 def _alive(pid: int) -> bool:
@@ -287,6 +290,7 @@ def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("INSERT INTO metier_cards BY NAME SELECT * FROM frame")
 
 
+@timed_stage("build")
 def build_marts(
     intake: Intake,
     settings: Settings,
@@ -298,7 +302,7 @@ def build_marts(
     build_path = settings.marts_dir / f"{BUILD_PREFIX}{run_id}.duckdb"
     build_path.unlink(missing_ok=True)
     try:
-        with connect_new(build_path) as connection:
+        with connect_new(build_path, settings.duckdb_memory_limit) as connection:
             _set_inputs(connection, intake, settings)
             for schema in TRANSIENT_SCHEMAS:
                 connection.execute(f"CREATE SCHEMA {schema}")

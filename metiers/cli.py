@@ -37,6 +37,11 @@ class Lang(StrEnum):
     en = "en"
 
 
+class TaskRunner(StrEnum):
+    default = "default"
+    dask = "dask"
+
+
 class CardFormat(StrEnum):
     text = "text"
     json = "json"
@@ -94,16 +99,38 @@ def refresh(
             "unchanged, and publish a new version even when nothing changed.",
         ),
     ] = False,
+    task_runner: Annotated[
+        TaskRunner,
+        typer.Option(
+            "--task-runner",
+            help="Where the flow runs its per-file intake tasks: Prefect's default (threads "
+            "in this process) or a Dask cluster (prefect-dask).",
+        ),
+    ] = TaskRunner.default,
+    dask_address: Annotated[
+        str | None,
+        typer.Option(
+            "--dask-address",
+            help="Scheduler of a running Dask cluster (tcp://host:8786); without it, "
+            "--task-runner dask starts a local cluster of 2 workers for the run.",
+        ),
+    ] = None,
 ) -> None:
     """Ingest, validate, build and publish the marts; the published file changes only when
     everything validates. Unchanged raw files (same sha256) are not read again, and when no
     input changed the published file is left exactly as it is (exit 0, "unchanged")."""
     prepare_environment()
     try:
-        if prefect:
-            from flows.refresh import refresh as refresh_flow
+        if not prefect and (task_runner != TaskRunner.default or dask_address):
+            from metiers.errors import UsageError
 
-            publication = refresh_flow(
+            raise UsageError("--task-runner and --dask-address need the Prefect flow")
+        if prefect:
+            from flows.refresh import run_refresh_flow
+
+            publication = run_refresh_flow(
+                task_runner=task_runner.value,
+                dask_address=dask_address,
                 raw_dir=str(raw_dir),
                 marts_dir=str(marts_dir),
                 staging_dir=str(staging_dir) if staging_dir else None,

@@ -20,7 +20,12 @@ from metiers.ingest import relative_raw_path, unsafe_reason
 from metiers.quarantine import FileIntake, take_in
 
 # Code that decides what a raw file becomes in staging and whether it validates.
-INTAKE_CODE = ("metiers/sources/*.py", "metiers/ingest.py", "metiers/validate.py")
+INTAKE_CODE = (
+    "metiers/sources/*.py",
+    "metiers/ingest.py",
+    "metiers/validate.py",
+    "metiers/validate_sql.py",
+)
 # Code that turns staging into marts and display strings.
 BUILD_CODE = ("metiers/*.py", "metiers/sources/*.py")
 CACHE_SUFFIX = ".intake.pkl"

@@ -9,6 +9,7 @@ from metiers.config import Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources import StagedFile, stage_file
 from metiers.sources.base import sha256_of
+from metiers.timing import timed_stage
 
 
 def discover(settings: Settings) -> dict[str, list[Path]]:
@@ -54,6 +55,7 @@ def staging_path_for(settings: Settings, source: str, raw_path: Path, sha256: st
     return settings.staging_dir / source / f"{raw_path.name}.{sha256[:16]}.parquet"
 
 
+@timed_stage("ingest")
 def ingest_file(
     source: str, raw_path: Path, settings: Settings, sha256: str | None = None
 ) -> StagedFile:

@@ -28,6 +28,7 @@ from metiers.faults import checkpoint
 from metiers.quarantine import Intake
 from metiers.runs import RunRecord, read_runs, runs_table_rows
 from metiers.sources.registry import load_change_threshold
+from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
 LOCK_NAME = ".refresh.lock"
@@ -186,6 +187,7 @@ def _record_runs(
         connection.execute("INSERT INTO meta_runs BY NAME SELECT * FROM frame")
 
 
+@timed_stage("publish")
 def publish(
     build_path: Path,
     intake: Intake,

@@ -21,6 +21,7 @@ from metiers.faults import checkpoint
 from metiers.ingest import ingest_file, relative_raw_path, unsafe_reason
 from metiers.sources import StagedFile
 from metiers.sources.base import SOURCE_ROW, sha256_of
+from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome, validate_staged_file
 
 
@@ -115,6 +116,9 @@ def take_in(
         settings.registry[source],
         settings.validation_batch_rows,
         target=relative_raw_path(raw_path, settings),
+        engine=settings.validation_engine,
+        sql_min_rows=settings.sql_validation_min_rows,
+        memory_limit=settings.duckdb_memory_limit,
     )
     if not intake.validation.success:
         intake.problems = intake.validation.problems
@@ -208,6 +212,7 @@ def cross_check(files: list[FileIntake], settings: Settings) -> None:
                 )
 
 
+@timed_stage("quarantine")
 def decide(files: list[FileIntake], settings: Settings, run_id: str) -> Intake:
     """Quarantine every rejected file; stop when a required source failed, otherwise leave
     failing optional sources out."""

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from metiers.config import Settings
+from metiers.timing import timed_stage
 
 KEEP_REPORTS = 10
 
 
+@timed_stage("report")
 def write_html_report(
     files: list[Any], mart_outcomes: list[Any], settings: Settings, run_id: str
 ) -> Path | None:

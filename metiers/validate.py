@@ -21,6 +21,7 @@ import polars as pl
 from metiers.config import EXPECTATIONS_DIR
 from metiers.errors import DataProblem
 from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW
+from metiers.timing import timed_stage
 
 RULE_NAMES = {
     "expect_column_to_exist": "column exists",
@@ -270,6 +271,53 @@ def validate_parquet(
     )
 
 
+def validate_parquet_in_duckdb(
+    path: Path, suite_name: str, parameters: dict, target: str, memory_limit: str | None = None
+) -> ValidationOutcome:
+    """The suite's rules as SQL over the whole file (see metiers.validate_sql): one pass, in
+    DuckDB's bounded memory, with the same results and report as GX's batches."""
+    from metiers.validate_sql import evaluate_suite, gx_validation_result
+
+    suite = load_suite(suite_name)
+    evaluated = evaluate_suite(path, suite, parameters, memory_limit)
+    results = []
+    for item in evaluated:
+        kwargs = item["kwargs"]
+        column = kwargs.get("column") or ",".join(
+            kwargs.get("column_list")
+            or [kwargs.get("column_A") or "", kwargs.get("column_B") or ""]
+        ).strip(",")
+        results.append(
+            ExpectationResult(
+                target=target,
+                suite=suite["name"],
+                expectation=item["type"],
+                column=column or None,
+                success=item["success"],
+                unexpected_count=item["unexpected_count"],
+                sample=item["sample"],
+                rows=item["rows"],
+                kwargs=kwargs,
+            )
+        )
+    return ValidationOutcome(
+        target=target,
+        suite=suite_name,
+        results=results,
+        batches=1,
+        gx_results=[gx_validation_result(suite, evaluated)],
+    )
+
+
+def choose_engine(engine: str, rows: int, sql_min_rows: int) -> str:
+    """`auto`: GX on pandas for small files, DuckDB from `sql_min_rows` rows on."""
+    if engine not in ("auto", "gx", "duckdb"):
+        raise ValueError(f"validation engine must be auto, gx or duckdb, not {engine!r}")
+    if engine != "auto":
+        return engine
+    return "duckdb" if rows >= sql_min_rows else "gx"
+
+
 def validate_table(frame: Any, suite_name: str, parameters: dict, target: str) -> ValidationOutcome:
     """Validate a small table (a built mart) in one batch."""
     suite = load_suite(suite_name)
@@ -286,8 +334,21 @@ def source_parameters() -> dict:
     return {"current_year": date.today().year}
 
 
-def validate_staged_file(staged: Any, spec: Any, batch_rows: int, target: str) -> ValidationOutcome:
+@timed_stage("validate")
+def validate_staged_file(
+    staged: Any,
+    spec: Any,
+    batch_rows: int,
+    target: str,
+    engine: str = "gx",
+    sql_min_rows: int = 0,
+    memory_limit: str | None = None,
+) -> ValidationOutcome:
     """Run the source's suite on one staged file (metiers.sources.StagedFile, SourceSpec)."""
+    if choose_engine(engine, int(staged.rows), sql_min_rows) == "duckdb":
+        return validate_parquet_in_duckdb(
+            Path(staged.staging_path), spec.suite_name, source_parameters(), target, memory_limit
+        )
     return validate_parquet(
         Path(staged.staging_path),
         spec.suite_name,
@@ -307,6 +368,7 @@ MART_SUITES = (
 )
 
 
+@timed_stage("validate_marts")
 def validate_marts(build_path: Path, min_records: int) -> list[ValidationOutcome]:
     """Check the built marts before publication: rates, keys, disclosure threshold."""
     import duckdb

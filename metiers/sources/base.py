@@ -16,6 +16,7 @@ import polars as pl
 
 from metiers.errors import DataProblem, DataRejected, UsageError
 from metiers.sources.registry import Column, SourceSpec
+from metiers.timing import timed_stage
 
 # Position of each record in its raw file (CSV line, sheet row, Parquet row), kept in staging
 # so that a validation failure can point at the rows to fix.
@@ -100,6 +101,7 @@ def read_error(path: Path, rule: str) -> DataRejected:
     return DataRejected([DataProblem(file=str(path), rule=rule)], stage="ingest")
 
 
+@timed_stage("hash")
 def sha256_of(path: Path, chunk_bytes: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

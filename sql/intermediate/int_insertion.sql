@@ -70,7 +70,8 @@ channels AS (
     GROUP BY metier_rows.slug, metier_rows.main_channel
 ),
 main_channels AS (
-    SELECT slug, arg_max(main_channel, leavers) AS main_channel
+    -- Ties on leavers go to the last channel by name: the same result every build.
+    SELECT slug, arg_max(main_channel, (leavers, main_channel)) AS main_channel
     FROM channels
     GROUP BY slug
 ),
