@@ -20,7 +20,16 @@ SHARED_DIR = Path(os.environ.get("METIERS_SHARED_DIR", PROJECT_ROOT.parent / "sh
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """In CI the real files must be there: tests on them may not quietly skip."""
+    """In CI the real files must be there: tests on them may not quietly skip.
+
+    Prefect's logging is set up here, once per process (each xdist worker too): it binds its
+    handlers to the sys.stderr of that moment. Set up first inside a test's CliRunner, they
+    would keep that runner's stream, closed once the test ends, and every later Prefect log
+    line would fail."""
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()
+
     if os.environ.get("CI") and not (SHARED_DIR / "data" / "external").is_dir():
         raise pytest.UsageError(
             f"CI is set but {SHARED_DIR / 'data' / 'external'} is missing: the adapters' "
