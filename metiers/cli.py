@@ -52,6 +52,12 @@ MartsDir = Annotated[
     typer.Option("--marts-dir", help="Folder of the published metiers.duckdb.", file_okay=False),
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of titles and strings.")]
+RawDir = Annotated[
+    Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
+]
+SourcesFile = Annotated[
+    Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
+]
 
 
 def _fail(error: BaseException) -> typer.Exit:
@@ -64,9 +70,7 @@ def _fail(error: BaseException) -> typer.Exit:
 
 @app.command()
 def refresh(
-    raw_dir: Annotated[
-        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
-    ] = DEFAULT_RAW_DIR,
+    raw_dir: RawDir = DEFAULT_RAW_DIR,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
     staging_dir: Annotated[
         Path | None,
@@ -321,13 +325,9 @@ def rollback(
 
 @app.command()
 def validate(
-    raw_dir: Annotated[
-        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
-    ] = DEFAULT_RAW_DIR,
+    raw_dir: RawDir = DEFAULT_RAW_DIR,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
-    sources: Annotated[
-        Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
-    ] = DEFAULT_SOURCES_FILE,
+    sources: SourcesFile = DEFAULT_SOURCES_FILE,
 ) -> None:
     """Ingest and validate every raw file without building or publishing anything. Exit 1
     when a file is rejected; quarantine reports and the HTML report are written as in a
@@ -467,13 +467,9 @@ def runs(
 
 @app.command()
 def status(
-    raw_dir: Annotated[
-        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
-    ] = DEFAULT_RAW_DIR,
+    raw_dir: RawDir = DEFAULT_RAW_DIR,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
-    sources: Annotated[
-        Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
-    ] = DEFAULT_SOURCES_FILE,
+    sources: SourcesFile = DEFAULT_SOURCES_FILE,
     output: Annotated[
         TableFormat, typer.Option("--format", help="table or json.")
     ] = TableFormat.table,
@@ -528,13 +524,9 @@ def schedule(
         str, typer.Option("--timezone", help="IANA time zone the cron string is read in.")
     ] = SCHEDULE_TIMEZONE,
     name: Annotated[str, typer.Option("--name", help="Deployment name.")] = SCHEDULE_NAME,
-    raw_dir: Annotated[
-        Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
-    ] = DEFAULT_RAW_DIR,
+    raw_dir: RawDir = DEFAULT_RAW_DIR,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
-    sources: Annotated[
-        Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
-    ] = DEFAULT_SOURCES_FILE,
+    sources: SourcesFile = DEFAULT_SOURCES_FILE,
 ) -> None:
     """Serve the refresh flow as the Prefect deployment `refresh/NAME` with a cron schedule
     (default: monthly, on the 1st at 06:00 Europe/Brussels). Needs a real Prefect server

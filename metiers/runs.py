@@ -115,12 +115,23 @@ def append_run(record: RunRecord, settings: Settings) -> None:
     path = runs_log_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(record.as_dict(), ensure_ascii=False, default=str) + "\n"
+    if _ends_mid_line(path):
+        line = "\n" + line  # a writer killed mid-line: its torn line must not swallow ours
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         os.write(descriptor, line.encode("utf-8"))
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def _ends_mid_line(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(-1, os.SEEK_END)
+            return handle.read(1) != b"\n"
+    except OSError:  # missing or empty
+        return False
 
 
 def read_runs(settings: Settings) -> list[dict[str, Any]]:

@@ -43,11 +43,9 @@ def running_server(marts_dir: Path, log: Path) -> Iterator[str]:
         try:
             deadline = time.monotonic() + 60
             while True:
-                try:
+                with contextlib.suppress(httpx.TransportError):  # not listening yet
                     if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                         break
-                except httpx.TransportError:
-                    pass
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"server did not start: {log.read_text()}")
                 time.sleep(0.2)

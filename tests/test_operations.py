@@ -283,3 +283,22 @@ def test_progress_draws_a_bar_in_a_terminal(
     assert seen == [0, 1, 2, 3, 4]
     # One summary line instead of a line per item.
     assert [record.getMessage() for record in caplog.records] == ["intake: 5 done"]
+
+
+def test_a_damaged_cache_or_run_log_line_is_read_around(tmp_path: Path) -> None:
+    """A truncated intake record is a cache miss (the file is read again), and a torn last
+    line of the run log (a writer killed mid-line) is skipped, not an error."""
+    settings = Settings(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
+    small_raw(settings.raw_dir)
+    run_refresh(settings)
+    records = list((settings.staging_dir / "register").glob("register_2024.parquet.*.intake.pkl"))
+    assert len(records) == 1
+    records[0].write_bytes(records[0].read_bytes()[:40])
+    with (settings.marts_dir / "runs.jsonl").open("a", encoding="utf-8") as log:
+        log.write('{"run_id": "torn", "sta')
+    result = run_refresh(settings)
+    assert result.status == "unchanged"
+    runs = read_runs(settings)
+    assert [run["status"] for run in runs] == ["published", "unchanged"]
+    read_again = [item["path"] for item in runs[-1]["inputs"] if item["intake"] == "ingested"]
+    assert read_again == ["register/register_2024.parquet"]
