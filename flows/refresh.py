@@ -25,6 +25,7 @@ from metiers.build import build_marts  # noqa: E402
 from metiers.config import FLOW_TIMEOUT_SECONDS, TASK_TIMEOUT_SECONDS  # noqa: E402
 from metiers.errors import UsageError  # noqa: E402
 from metiers.incremental import build_key, intake_key, still_usable  # noqa: E402
+from metiers.ingest import printable  # noqa: E402
 from metiers.progress import track  # noqa: E402
 from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
@@ -135,7 +136,7 @@ def _take_in_all(
         as_completed(list(futures)),
         len(futures),
         "intake",
-        lambda future: f"{futures[future][0]}/{futures[future][1].name}",
+        lambda future: f"{futures[future][0]}/{printable(futures[future][1].name)}",
         log=logger,
     ):
         done[futures[future]] = future.result()

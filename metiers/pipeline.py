@@ -17,7 +17,7 @@ from metiers.build import build_marts, remove_stale_builds, remove_stale_partial
 from metiers.config import Settings
 from metiers.errors import DataRejected
 from metiers.incremental import build_key, take_in_incremental
-from metiers.ingest import discover
+from metiers.ingest import discover, entry_reason, printable
 from metiers.progress import track
 from metiers.publish import Publication, publish, refresh_lock, unchanged_publication
 from metiers.quarantine import FileIntake, decide, take_in, write_report
@@ -36,10 +36,10 @@ def raw_files(settings: Settings) -> list[tuple[str, Path]]:
 
 
 def hash_raw_file(raw_path: Path, settings: Settings) -> str:
-    """Content hash of a raw file; empty for a link out of the raw folder, whose bytes are
-    not ours to read."""
-    inside = raw_path.resolve().is_relative_to(settings.raw_dir.resolve())
-    return sha256_of(raw_path) if inside and raw_path.is_file() else ""
+    """Content hash of a raw file; empty for an entry that is not a readable regular file of
+    the raw folder (a link out of it, a dangling link or loop, a FIFO that would block):
+    intake rejects those without opening them."""
+    return sha256_of(raw_path) if entry_reason(raw_path, settings) is None else ""
 
 
 def hashed_raw_files(settings: Settings) -> list[tuple[str, Path, str]]:
@@ -73,7 +73,7 @@ def accept_marts(outcomes: list[ValidationOutcome], build_path: Path) -> None:
 
 
 def _label(item: tuple[str, Path, str]) -> str:
-    return f"{item[0]}/{item[1].name}"
+    return f"{item[0]}/{printable(item[1].name)}"
 
 
 @contextmanager

@@ -9,6 +9,7 @@ optional source is left out whole, and the figures it feeds say so.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,14 @@ import polars as pl
 from metiers.config import Settings
 from metiers.errors import DataProblem, DataRejected
 from metiers.faults import checkpoint
-from metiers.ingest import ingest_file, relative_raw_path, unsafe_reason
+from metiers.ingest import (
+    entry_reason,
+    ingest_file,
+    printable,
+    relative_raw_path,
+    safe_file_name,
+    unsafe_reason,
+)
 from metiers.sources import StagedFile
 from metiers.sources.base import SOURCE_ROW, sha256_of
 from metiers.timing import timed_stage
@@ -83,12 +91,15 @@ def take_in(
     `sha256` when the caller hashed the file already."""
     unsafe = unsafe_reason(raw_path, settings)
     if unsafe:
-        # The bytes behind a link out of the raw folder are not ours to read, not even to hash.
-        inside = raw_path.resolve().is_relative_to(settings.raw_dir.resolve())
+        # Never opened: the bytes behind a link out of the raw folder are not ours to read,
+        # and a FIFO would block. A regular file inside the raw folder is hashed, for the
+        # report. Its path is kept printable: it goes into messages, JSON and the marts.
+        if sha256 is None:
+            sha256 = sha256_of(raw_path) if entry_reason(raw_path, settings) is None else ""
         return FileIntake(
             source=source,
-            raw_path=str(raw_path),
-            sha256=sha256_of(raw_path) if inside and raw_path.is_file() else "",
+            raw_path=printable(str(raw_path)),
+            sha256=sha256,
             size_bytes=raw_path.lstat().st_size,
             stage="ingest",
             problems=[DataProblem(file=relative_raw_path(raw_path, settings), rule=unsafe)],
@@ -131,7 +142,8 @@ def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:
     """The quarantine report of a rejected file, as JSON under the quarantine folder."""
     folder = settings.quarantine_dir / run_id / intake.source
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{Path(intake.raw_path).name}.json"
+    # A raw name may hold anything a file system takes; the report's own name is made safe.
+    path = folder / f"{safe_file_name(Path(intake.raw_path).name)}.json"
     spec = settings.registry[intake.source]
     report = {
         "run_id": run_id,
@@ -139,7 +151,7 @@ def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:
         "source": intake.source,
         "required_source": spec.required,
         "file": relative_raw_path(intake.raw_path, settings),
-        "raw_path": intake.raw_path,
+        "raw_path": printable(intake.raw_path),
         "sha256": intake.sha256,
         "size_bytes": intake.size_bytes,
         "stage": intake.stage,
@@ -159,7 +171,9 @@ def _staged_column(files: list[FileIntake], settings: Settings, role: str, colum
     ]
     if not paths:
         return set()
-    return set(pl.scan_parquet(paths).select(column).unique().collect()[column].to_list())
+    return set(
+        pl.scan_parquet(paths, glob=False).select(column).unique().collect()[column].to_list()
+    )
 
 
 def _reject_unknown(
@@ -167,7 +181,7 @@ def _reject_unknown(
 ) -> None:
     """Reject an accepted file whose `column` holds values outside `known`."""
     assert item.staged is not None
-    frame = pl.scan_parquet(item.staged.staging_path)
+    frame = pl.scan_parquet(item.staged.staging_path, glob=False)
     bad = frame.filter(~pl.col(column).is_in(list(known))).select(SOURCE_ROW, column).collect()
     if bad.is_empty():
         return
@@ -185,9 +199,204 @@ def _reject_unknown(
     Path(item.staged.staging_path).unlink(missing_ok=True)
 
 
+# The register's period column, and a year in a file name: a 4-digit 19xx or 20xx token that
+# is not part of a longer number (`register_2024.csv`, not `extract_20240115.csv`).
+YEAR_COLUMN = "year"
+YEAR_IN_NAME = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+SAMPLE_SIZE = 5
+FILE_INDEX = "__file_index"
+
+
+def years_in_name(name: str) -> list[int]:
+    """The distinct years a file name gives, in the order they appear."""
+    return list(dict.fromkeys(int(token) for token in YEAR_IN_NAME.findall(name)))
+
+
+def _scan(item: FileIntake) -> pl.LazyFrame:
+    assert item.staged is not None
+    return pl.scan_parquet(item.staged.staging_path, glob=False)
+
+
+def _rows(frame: pl.LazyFrame) -> pl.Expr:
+    """The raw row numbers of a staged frame (null where an adapter gave none)."""
+    if SOURCE_ROW in frame.collect_schema().names():
+        return pl.col(SOURCE_ROW).cast(pl.Int64)
+    return pl.lit(None, dtype=pl.Int64).alias(SOURCE_ROW)
+
+
+def _register_year(item: FileIntake, settings: Settings) -> tuple[int | None, DataProblem | None]:
+    """The year a register file stands for, or why it stands for none: a name that gives a
+    year must hold only that year; a name that gives none must hold one single year; a name
+    that gives two years is ambiguous."""
+    label = relative_raw_path(item.raw_path, settings)
+    scan = _scan(item)
+    if YEAR_COLUMN not in scan.collect_schema().names():
+        return None, DataProblem(file=label, column=YEAR_COLUMN, rule="required column")
+    named = years_in_name(Path(item.raw_path).name)
+    if len(named) > 1:
+        shown = ", ".join(str(year) for year in named)
+        return None, DataProblem(
+            file=label, rule=f"file name gives one year at most (it gives {shown})"
+        )
+    year = pl.col(YEAR_COLUMN)
+    held = scan.select(year.drop_nulls().unique().sort()).collect()[YEAR_COLUMN].to_list()
+    if named:
+        expected = named[0]
+        rule = f"year is the year of the file name ({expected}): one file per year"
+    elif len(held) <= 1:
+        return (held[0] if held else None), None
+    else:
+        expected = held[0]
+        rule = (
+            "one year per file: the name gives no year, so the file holds one year only "
+            f"(it holds {', '.join(str(value) for value in held[:SAMPLE_SIZE])})"
+        )
+    wrong = scan.filter(year.is_not_null() & (year != expected)).select(_rows(scan), year)
+    count = wrong.select(pl.len()).collect().item()
+    if not count:
+        return expected, None
+    sample = wrong.head(SAMPLE_SIZE).collect()
+    return None, DataProblem(
+        file=label,
+        column=YEAR_COLUMN,
+        rule=rule,
+        sample=wrong.select(year)
+        .unique(maintain_order=True)
+        .head(SAMPLE_SIZE)
+        .collect()[YEAR_COLUMN]
+        .to_list(),
+        rows=[row for row in sample[SOURCE_ROW].to_list() if row is not None],
+        count=count,
+    )
+
+
+def _key_clashes(
+    items: list[FileIntake], key: tuple[str, ...], settings: Settings
+) -> dict[int, DataProblem]:
+    """Per file (by position in `items`), the key values it shares with another file."""
+    problems: dict[int, DataProblem] = {}
+    labels = [relative_raw_path(item.raw_path, settings) for item in items]
+    scans = []
+    for index, item in enumerate(items):
+        scan = _scan(item)
+        missing = [name for name in key if name not in scan.collect_schema().names()]
+        if missing:
+            problems[index] = DataProblem(
+                file=labels[index], column=",".join(missing), rule="required column (key)"
+            )
+            continue
+        index_column = pl.lit(index, dtype=pl.Int32).alias(FILE_INDEX)
+        scans.append(scan.select(*key, _rows(scan), index_column))
+    if len(scans) < 2:
+        return problems
+    stacked = pl.concat(scans, how="vertical_relaxed").drop_nulls(list(key))
+    shared = (
+        stacked.group_by(key)
+        .agg(pl.col(FILE_INDEX).n_unique().alias("files"))
+        .filter(pl.col("files") > 1)
+        .select(key)
+    )
+    clashing = stacked.join(shared, on=list(key), how="semi", nulls_equal=False).collect()
+    if clashing.is_empty():
+        return problems
+    pairs = clashing.select(*key, FILE_INDEX).unique()
+    partners = (
+        pairs.join(pairs, on=list(key), suffix="_other")
+        .filter(pl.col(FILE_INDEX) != pl.col(f"{FILE_INDEX}_other"))
+        .select(FILE_INDEX, f"{FILE_INDEX}_other")
+        .unique()
+    )
+    for (index,), rows in clashing.group_by(FILE_INDEX, maintain_order=True):
+        others = sorted(
+            labels[other]
+            for other in partners.filter(pl.col(FILE_INDEX) == index)[f"{FILE_INDEX}_other"]
+        )
+        ordered = rows.sort(SOURCE_ROW, nulls_last=True)
+        problems[index] = DataProblem(
+            file=labels[index],
+            column=",".join(key),
+            rule=f"key unique across files (the same key is also in {', '.join(others)})",
+            sample=ordered.select(key).unique(maintain_order=True).head(SAMPLE_SIZE).to_dicts(),
+            rows=[row for row in ordered[SOURCE_ROW].head(SAMPLE_SIZE) if row is not None],
+            count=rows.height,
+        )
+    return problems
+
+
+def _at(item: FileIntake) -> tuple[str, str]:
+    return item.source, item.raw_path
+
+
+def _reject(item: FileIntake, problems: list[DataProblem]) -> None:
+    """Reject an accepted file after the fact; its staged batch must never be read."""
+    item.stage = "cross-check"
+    item.problems = problems
+    if item.staged is not None:
+        Path(item.staged.staging_path).unlink(missing_ok=True)
+
+
+def check_across_files(files: list[FileIntake], settings: Settings) -> None:
+    """Rules between the files of one source, once each file is staged and validated on its
+    own: every register file holds the year its name gives (or, when it gives none, one
+    single year), there is one register file per year, and a source's declared key is
+    unique across all its files, not only within each. The files involved are rejected,
+    each naming the others."""
+    accepted = [item for item in files if item.accepted and item.staged]
+    found: dict[tuple[str, str], list[DataProblem]] = {}
+    register = [item for item in accepted if settings.registry[item.source].role == "register"]
+    by_year: dict[int, list[FileIntake]] = {}
+    misplaced: set[tuple[str, str]] = set()
+    for item in register:
+        year, problem = _register_year(item, settings)
+        if problem is not None:
+            found.setdefault(_at(item), []).append(problem)
+            misplaced.add(_at(item))
+        elif year is not None:
+            by_year.setdefault(year, []).append(item)
+    for year, items in sorted(by_year.items()):
+        if len(items) < 2:
+            continue
+        labels = [relative_raw_path(item.raw_path, settings) for item in items]
+        for item, label in zip(items, labels, strict=True):
+            others = ", ".join(other for other in labels if other != label)
+            found.setdefault(_at(item), []).append(
+                DataProblem(
+                    file=label,
+                    column=YEAR_COLUMN,
+                    rule=f"one file per register year ({year} is also in {others})",
+                    sample=[year],
+                )
+            )
+    # Files that may share key values. Register files of different years cannot (the key
+    # holds the year), so only files of one year are compared: no pass over a whole
+    # register for nothing.
+    groups: list[tuple[tuple[str, ...], list[FileIntake]]] = []
+    for source, spec in settings.registry.items():
+        if not spec.key:
+            continue
+        if spec.role == "register" and YEAR_COLUMN in spec.key:
+            groups += [
+                (spec.key, [item for item in items if item.source == source])
+                for items in by_year.values()
+            ]
+        else:
+            mine = [i for i in accepted if i.source == source and _at(i) not in misplaced]
+            groups.append((spec.key, mine))
+    for key, items in groups:
+        if len(items) < 2:
+            continue
+        for index, problem in _key_clashes(items, key, settings).items():
+            found.setdefault(_at(items[index]), []).append(problem)
+    for item in accepted:
+        if _at(item) in found:
+            _reject(item, found[_at(item)])
+
+
 def cross_check(files: list[FileIntake], settings: Settings) -> None:
     """Rules between sources: facts name catalogue slugs; with ESCO present, catalogue codes
-    are ESCO codes. The offending file is rejected like any other."""
+    are ESCO codes; and the rules between files of one source (`check_across_files`). The
+    offending file is rejected like any other."""
+    check_across_files(files, settings)
     roles = {item.source: settings.registry[item.source].role for item in files}
     slugs = _staged_column(files, settings, "catalogue", "slug")
     for item in files:

@@ -243,7 +243,7 @@ def validate_parquet(
 ) -> ValidationOutcome:
     """Validate a staging Parquet file in batches of at most about `batch_rows` rows."""
     suite = load_suite(suite_name)
-    scan = pl.scan_parquet(path)
+    scan = pl.scan_parquet(path, glob=False)
     rows = scan.select(pl.len()).collect().item()
     batch_count = max(1, math.ceil(rows / batch_rows))
     per_batch, gx_results = [], []

@@ -278,4 +278,4 @@ def write_parquet_atomically(frame: pl.LazyFrame, out_path: Path) -> None:
 
 
 def parquet_rows(path: Path) -> int:
-    return pl.scan_parquet(path).select(pl.len()).collect().item()
+    return pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()

@@ -37,11 +37,13 @@ def read(path: Path, options: Mapping[str, Any] | None = None) -> RawTable:
     encoding = str(options.get("encoding", "utf-8")).lower().replace("_", "-")
     try:
         if encoding in ("utf-8", "utf8", "utf-8-sig"):
-            frame = pl.scan_csv(path, separator=separator, infer_schema=False, encoding="utf8")
+            frame = pl.scan_csv(
+                path, separator=separator, infer_schema=False, encoding="utf8", glob=False
+            )
             frame.collect_schema()
         else:
             frame = pl.read_csv(
-                path, separator=separator, infer_schema=False, encoding=encoding
+                path, separator=separator, infer_schema=False, encoding=encoding, glob=False
             ).lazy()
     except (pl.exceptions.NoDataError, pl.exceptions.ComputeError, LookupError) as error:
         raise read_error(

@@ -13,7 +13,7 @@ SUFFIXES = (".parquet", ".pq")
 
 def read(path: Path) -> RawTable:
     try:
-        frame = pl.scan_parquet(path)
+        frame = pl.scan_parquet(path, glob=False)
         frame.collect_schema()
     except (pl.exceptions.ComputeError, OSError) as error:
         raise read_error(path, f"unreadable as Parquet ({error})") from error

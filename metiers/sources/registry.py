@@ -114,11 +114,17 @@ class SourceSpec:
         }
 
     def files(self, raw_dir: Path) -> list[Path]:
-        """The source's raw files, sorted, found by its patterns under raw_dir/<folder>/."""
+        """The source's raw files, sorted, found by its patterns under raw_dir/<folder>/.
+
+        This is the one place that lists raw files: readers take each path as a path, never
+        as a pattern. Every entry matching a pattern is listed except directories, so a
+        dangling link, a link loop or a FIFO is rejected by intake with a reason rather than
+        skipped in silence (`metiers.ingest.unsafe_reason`)."""
         folder = raw_dir / (self.folder or self.name)
         found: set[Path] = set()
         for pattern in self.patterns:
-            found.update(path for path in folder.glob(pattern) if path.is_file())
+            # is_dir follows links and is False for a dangling link or a loop.
+            found.update(path for path in folder.glob(pattern) if not path.is_dir())
         return sorted(found)
 
 
