@@ -64,7 +64,7 @@ def ingest_file(
     spec = settings.registry[source]
     sha256 = sha256 or sha256_of(raw_path)
     out_path = staging_path_for(settings, source, raw_path, sha256)
-    staged = stage_file(raw_path, spec, out_path, sha256=sha256)
+    staged = stage_file(raw_path, spec, out_path, sha256=sha256, limits=settings.limits)
     # Batches of earlier versions of the same raw file are superseded.
     for older in out_path.parent.glob(f"{glob.escape(raw_path.name)}.*.parquet"):
         if older != out_path:
