@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 EXIT_PUBLISHED = 0
@@ -17,9 +18,16 @@ SAMPLE_ITEMS = 20
 MESSAGE_PROBLEMS = 20
 
 
+TRUNCATED = re.compile(r"…\(truncated, [0-9]+ characters\)$")
+
+
 def shorten(text: str, limit: int = VALUE_CHARS) -> str:
-    """`text` cut to `limit` characters with a marker giving its full length."""
+    """`text` cut to `limit` characters with a marker giving its full length; a text cut
+    already is left as it is."""
     if len(text) <= limit:
+        return text
+    marker = TRUNCATED.search(text)
+    if marker and marker.start() <= limit:
         return text
     return f"{text[:limit]}…(truncated, {len(text)} characters)"
 
@@ -58,7 +66,10 @@ class DataProblem:
             parts.append(f"({self.count} bad value{'s' if self.count != 1 else ''})")
         text = " ".join(parts)
         if self.sample:
-            shown = ", ".join(shorten(repr(value)) for value in self.sample[:5])
+            shown = ", ".join(
+                repr(shorten(value)) if isinstance(value, str) else shorten(repr(value))
+                for value in self.sample[:5]
+            )
             text += f"; e.g. {shown}"
         if self.rows:
             text += f"; rows {', '.join(str(row) for row in self.rows[:5])}"
