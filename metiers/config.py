@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from metiers.errors import UsageError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
@@ -37,6 +40,57 @@ STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
 
 
 @dataclass(frozen=True)
+class Limits:
+    """What one raw file may hold, checked before it is read (metiers/sources/limits.py).
+
+    A hostile or broken file (a header of a million columns, a gzip bomb, a workbook cell
+    at XFD1048576) is rejected naming the limit, instead of exhausting memory, disk or time
+    while the refresh holds its lock. The defaults are far above any real source; raise one
+    under `[limits]` in sources.toml (docs/operations.md, "Limits").
+    """
+
+    # Columns of a text header or a Parquet schema (a Eurostat TSV has one per period).
+    max_columns: int = 2_000
+    # Bytes of one physical line of a text file.
+    max_line_bytes: int = 1_048_576
+    # Bytes of one cell: a run of text without separator, quote or line break; an XLSX
+    # cell's text.
+    max_cell_bytes: int = 65_536
+    # Lines under the header of a text file, rows of a Parquet file or of a sheet.
+    max_rows: int = 100_000_000
+    # Bytes a declared gzip file expands to, and the uncompressed size of an XLSX archive.
+    max_decompressed_bytes: int = 2_147_483_648
+    # The rectangle from A1 to a sheet's last cell: what the XLSX reader allocates.
+    max_sheet_rows: int = 1_048_576
+    max_sheet_columns: int = 16_384
+    max_sheet_cells: int = 10_000_000
+
+    def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"limits.{item.name} must be a whole number of at least 1")
+
+
+def load_limits(sources_file: Path = DEFAULT_SOURCES_FILE) -> Limits:
+    """The defaults, overridden by the `[limits]` table of the source registry when it has
+    one; a key that names no limit is refused rather than silently ignored."""
+    try:
+        with Path(sources_file).open("rb") as handle:
+            table = tomllib.load(handle).get("limits", {})
+    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        # The registry itself reports a missing or broken file, naming it.
+        return Limits()
+    known = {item.name for item in fields(Limits)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise UsageError(
+            f"{sources_file}: unknown keys {unknown} in [limits]; known: {sorted(known)}"
+        )
+    return Limits(**table)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Folders and thresholds of one refresh; everything else is derived from them."""
 
@@ -53,9 +107,13 @@ class Settings:
     duckdb_memory_limit: str | None = "2GB"
     history_keep: int = 5
     sources_file: Path = DEFAULT_SOURCES_FILE
+    # What one raw file may hold; by default the [limits] table of sources_file.
+    limits: Limits | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources_file", Path(self.sources_file).resolve())
+        if self.limits is None:
+            object.__setattr__(self, "limits", load_limits(self.sources_file))
         object.__setattr__(self, "raw_dir", Path(self.raw_dir).resolve())
         object.__setattr__(self, "marts_dir", Path(self.marts_dir).resolve())
         staging = self.staging_dir or self.marts_dir.parent / "staging"

@@ -57,6 +57,8 @@ def intake_key(source: str, raw_path: Path, sha256: str, settings: Settings) -> 
         sha256,
         str(settings.staging_dir),
         repr(spec),
+        # A raised limit must re-read a file it rejected.
+        repr(settings.limits),
         hashlib.sha256(suite.read_bytes()).hexdigest() if suite.exists() else "no-suite",
         code_digest(INTAKE_CODE),
         __version__,

@@ -166,7 +166,7 @@ def ingest_file(
     spec = settings.registry[source]
     sha256 = sha256 or sha256_of(raw_path)
     out_path = staging_path_for(settings, source, raw_path, sha256)
-    staged = stage_file(raw_path, spec, out_path, sha256=sha256)
+    staged = stage_file(raw_path, spec, out_path, sha256=sha256, limits=settings.limits)
     # Batches of earlier versions of the same raw file are superseded; matched exactly, so
     # that `a.csv` never takes `a.csv.csv`'s batch with it.
     earlier = re.compile(re.escape(safe_file_name(raw_path.name)) + r"\.[0-9a-f]{16}\.parquet")

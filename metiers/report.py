@@ -1,11 +1,21 @@
 """The validation report of a run: Great Expectations Data Docs (HTML) under
 MARTS_DIR/validation/<run_id>/, built from the results the run already has (nothing is
 validated twice). Files rejected before validation (unreadable, unsafe) are in their
-quarantine reports instead."""
+quarantine reports instead.
+
+The report shows the data's own bad values, and operators open it in a browser: GX 1.x
+writes the cells of its "unexpected values" tables into the HTML as they are (its `.j2`
+templates are not autoescaped; only template parameters are escaped). Every value taken
+from the data is therefore HTML-escaped in a copy of the results before GX sees it, so
+`<img src=x onerror=...>` in a register cell is shown as text, never run.
+"""
 
 from __future__ import annotations
 
+import copy
+import html
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,6 +24,34 @@ from metiers.config import Settings
 from metiers.timing import timed_stage
 
 KEEP_REPORTS = 10
+# Characters of a raw file name that mean something in HTML: kept out of page names.
+MARKUP_CHARACTERS = re.compile(r"[<>&\"'`]")
+
+
+def escaped(value: Any) -> Any:
+    """`value` with every text in it (dict keys included) HTML-escaped."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if isinstance(value, dict):
+        return {escaped(key): escaped(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [escaped(item) for item in value]
+    return value
+
+
+def neutralised(suite_result: Any) -> Any:
+    """A copy of a GX suite result whose values from the data (observed and unexpected
+    values, exception texts) are HTML-escaped; the expectations themselves are ours."""
+    safe = copy.deepcopy(suite_result)
+    for item in safe.results:
+        item.result = escaped(item.result or {})
+        item.exception_info = escaped(item.exception_info or {})
+    return safe
+
+
+def batch_name(target: str) -> str:
+    """The page name of a validated file: its path without `/` or markup characters."""
+    return MARKUP_CHARACTERS.sub("_", target.replace("/", "__"))
 
 
 @timed_stage("report")
@@ -45,9 +83,9 @@ def write_html_report(
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=outcome.suite),
             run_id=RunIdentifier(run_name=run_id),
-            batch_identifier=batch.replace("/", "__"),
+            batch_identifier=batch_name(batch),
         )
-        context.validation_results_store.set(key, result)
+        context.validation_results_store.set(key, neutralised(result))
     context.build_data_docs()
     _prune(settings.validation_dir)
     index = root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"

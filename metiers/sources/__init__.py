@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
+from metiers.config import Limits
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources import delimited, parquet, xlsx
 from metiers.sources.base import (
@@ -21,6 +22,7 @@ from metiers.sources.base import (
     sha256_of,
     write_parquet_atomically,
 )
+from metiers.sources.limits import COMPRESSION_OPTION, DEFAULT_LIMITS, readable_copy
 from metiers.sources.registry import SOURCES, SourceSpec, get_source
 
 __all__ = [
@@ -172,55 +174,104 @@ def aggregate_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.Data
     return pl.concat(parts) if parts else pl.DataFrame(schema=AGGREGATE_SCHEMA)
 
 
-def read_with_adapter(path: Path, spec: SourceSpec) -> RawTable:
-    """Open a raw file with the adapter its source declares."""
-    options = spec.adapter_options
+def reader_options(spec: SourceSpec) -> dict:
+    """The adapter's options: the declared ones without `compression`, which is handled
+    before any adapter reads (metiers/sources/limits.py)."""
+    options = dict(spec.adapter_options)
+    options.pop(COMPRESSION_OPTION, None)
+    return options
+
+
+def read_with_adapter(path: Path, spec: SourceSpec, limits: Limits | None = None) -> RawTable:
+    """Open a raw file with the adapter its source declares; every adapter checks the file
+    against `limits` before its expensive read."""
+    limits = limits or DEFAULT_LIMITS
+    options = reader_options(spec)
     if spec.adapter == "tabular":
-        return open_raw(path, spec)
+        return open_raw(path, spec, limits)
     if spec.adapter == "esco_occupations":
         from metiers.sources import esco
 
-        return RawTable(frame=esco.read_occupations(path, options).lazy(), numbered=True)
+        frame = esco.read_occupations(path, options, limits=limits)
+        return RawTable(frame=frame.lazy(), numbered=True)
     if spec.adapter == "esco_isco_groups":
         from metiers.sources import esco
 
-        return RawTable(frame=esco.read_isco_groups(path, options).lazy(), numbered=True)
+        frame = esco.read_isco_groups(path, options, limits=limits)
+        return RawTable(frame=frame.lazy(), numbered=True)
     if spec.adapter == "eurostat":
         from metiers.sources import eurostat
 
-        series = eurostat.read(path, options)
+        series = eurostat.read(path, options, limits=limits)
         if spec.role == "context":
             series = context_long(series, spec, path)
         return RawTable(frame=series.lazy(), numbered=True)
     if spec.adapter == "statbel":
         from metiers.sources import statbel
 
-        return RawTable(frame=statbel.read(path, options).lazy(), numbered=True)
+        return RawTable(frame=statbel.read(path, options, limits=limits).lazy(), numbered=True)
     if spec.adapter == "aggregate":
         from metiers.sources import aggregate
 
-        wide = aggregate.read(path, options)
+        wide = aggregate.read(path, options, limits=limits)
         return RawTable(frame=aggregate_long(wide, spec, path).lazy(), numbered=True)
     raise read_error(path, f"unknown adapter '{spec.adapter}'")
 
 
-def open_raw(path: Path, spec: SourceSpec) -> RawTable:
+def open_raw(path: Path, spec: SourceSpec, limits: Limits | None = None) -> RawTable:
     """Open a tabular raw file with the adapter of its format, chosen by file suffix."""
     suffix = path.suffix.lower()
     if suffix in delimited.SUFFIXES:
-        return delimited.read(path, spec.adapter_options)
+        return delimited.read(path, reader_options(spec), limits=limits)
     if suffix in parquet.SUFFIXES:
-        return parquet.read(path)
+        return parquet.read(path, limits=limits)
     if suffix in xlsx.SUFFIXES:
-        return xlsx.read(path, expected_columns={column.name for column in spec.columns})
+        expected = {column.name for column in spec.columns}
+        return xlsx.read(path, expected_columns=expected, limits=limits)
     raise read_error(path, f"no adapter for files ending in '{suffix}'")
 
 
 def stage_file(
-    path: Path, spec: SourceSpec, out_path: Path, sha256: str | None = None
+    path: Path,
+    spec: SourceSpec,
+    out_path: Path,
+    sha256: str | None = None,
+    limits: Limits | None = None,
 ) -> StagedFile:
-    """Read one raw file, cast it to the source's schema and write its staging Parquet."""
-    raw = read_with_adapter(path, spec)
+    """Read one raw file, cast it to the source's schema and write its staging Parquet.
+
+    A gzip file of a source declaring `compression = "gzip"` is read from a bounded,
+    temporary decompressed copy; problems still name the raw file."""
+    with readable_copy(path, spec.adapter_options, out_path.parent, limits) as readable:
+        try:
+            rows = _stage(readable, path, spec, out_path, limits)
+        except DataRejected as rejected:
+            if readable == path:
+                raise
+            raise _renamed(rejected, readable, path) from rejected
+    return StagedFile(
+        source=spec.name,
+        raw_path=str(path),
+        sha256=sha256 or sha256_of(path),
+        size_bytes=path.stat().st_size,
+        staging_path=str(out_path),
+        rows=rows,
+    )
+
+
+def _renamed(rejected: DataRejected, read: Path, raw: Path) -> DataRejected:
+    """The same rejection naming the raw file instead of its decompressed copy."""
+    for problem in rejected.problems:
+        problem.file = problem.file.replace(str(read), str(raw))
+        problem.rule = problem.rule.replace(str(read), str(raw))
+    return DataRejected(rejected.problems, stage=rejected.stage, reports=rejected.reports)
+
+
+def _stage(
+    readable: Path, path: Path, spec: SourceSpec, out_path: Path, limits: Limits | None
+) -> int:
+    """Stage `readable` (the raw file or its decompressed copy); returns the rows staged."""
+    raw = read_with_adapter(readable, spec, limits)
     try:
         write_parquet_atomically(conform(raw, spec, path), out_path)
     except pl.exceptions.PolarsError as error:
@@ -246,11 +297,4 @@ def stage_file(
         if problems:
             out_path.unlink(missing_ok=True)
             raise DataRejected(problems, stage="ingest")
-    return StagedFile(
-        source=spec.name,
-        raw_path=str(path),
-        sha256=sha256 or sha256_of(path),
-        size_bytes=path.stat().st_size,
-        staging_path=str(out_path),
-        rows=parquet_rows(out_path),
-    )
+    return parquet_rows(out_path)

@@ -41,6 +41,7 @@ from typing import Any
 
 import polars as pl
 
+from metiers.config import Limits
 from metiers.errors import DataProblem, DataRejected, UsageError
 from metiers.sources.base import (
     FALSE_WORDS,
@@ -52,6 +53,7 @@ from metiers.sources.base import (
     read_error,
     separator_option,
 )
+from metiers.sources.limits import check_cells, check_text_file
 
 SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -116,10 +118,14 @@ BLS_OEWS_OPTIONS: dict[str, Any] = {
 }
 
 
-def read(path: Path, options: Mapping[str, Any]) -> pl.DataFrame:
-    """Read one aggregate table into keys, Float64 values with flags, booleans and defaults."""
+def read(path: Path, options: Mapping[str, Any], limits: Limits | None = None) -> pl.DataFrame:
+    """Read one aggregate table into keys, Float64 values with flags, booleans and defaults.
+
+    The file is held in memory whole: it is checked against `limits` before it is read."""
     plan = _Plan(options)
+    check_text_file(path, limits, plan.separator)
     frame = _read_text_table(path, plan)
+    check_cells(frame, path, limits)
     frame = _select_mapped(frame, path, plan)
     frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)

@@ -8,7 +8,9 @@ from typing import Any
 
 import polars as pl
 
+from metiers.config import Limits
 from metiers.sources.base import RawTable, read_error
+from metiers.sources.limits import check_text_file
 
 SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -22,15 +24,20 @@ def sniff_separator(path: Path) -> str:
     return best if counts[best] > 0 else ","
 
 
-def read(path: Path, options: Mapping[str, Any] | None = None) -> RawTable:
+def read(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> RawTable:
     """All columns as text, so casting and its errors happen in one place.
 
     UTF-8 files are scanned lazily (they may be large); other encodings are read eagerly,
-    since polars decodes them only in `read_csv`.
+    since polars decodes them only in `read_csv`. The file is checked against `limits`
+    first: polars would otherwise decompress, widen or buffer whatever the file holds.
     """
     options = options or {}
     if path.stat().st_size == 0:
         raise read_error(path, "file is empty")
+    check_text_file(path, limits, str(options.get("separator") or "auto"))
+
     separator = options.get("separator", "auto")
     if separator in (None, "", "auto"):
         separator = sniff_separator(path)

@@ -26,8 +26,10 @@ from typing import Any
 
 import polars as pl
 
+from metiers.config import Limits
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources.base import SOURCE_ROW, read_error
+from metiers.sources.limits import check_cells, check_text_file
 
 SUFFIXES = (".csv",)
 
@@ -119,12 +121,14 @@ def split_gendered(label: str) -> tuple[str, str]:
     return masculine, feminine
 
 
-def read_occupations(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_occupations(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """One typed row per ESCO occupation (`conceptUri`), the latest version of duplicates."""
     path = Path(path)
     options = dict(options or {})
     lang = _language(path, options)
-    records = _read_records(path, options, OCCUPATION_REQUIRED, OCCUPATION_OPTIONAL)
+    records = _read_records(path, options, OCCUPATION_REQUIRED, OCCUPATION_OPTIONAL, limits)
     has_nace = "naceCode" in records.columns
     frame = records.select(
         _text("conceptUri").alias("concept_uri"),
@@ -173,12 +177,14 @@ def read_occupations(path: Path, options: Mapping[str, Any] | None = None) -> pl
     return frame.select([pl.col(name).cast(dtype) for name, dtype in OCCUPATION_SCHEMA.items()])
 
 
-def read_isco_groups(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_isco_groups(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """One typed row per ISCO-08 group of an ESCO `ISCOGroups_xx.csv`, codes kept as text."""
     path = Path(path)
     options = dict(options or {})
     lang = _language(path, options)
-    records = _read_records(path, options, ISCO_GROUP_REQUIRED, ISCO_GROUP_OPTIONAL)
+    records = _read_records(path, options, ISCO_GROUP_REQUIRED, ISCO_GROUP_OPTIONAL, limits)
     frame = records.select(
         _text("conceptUri").alias("concept_uri"),
         _text("code").alias("code"),
@@ -258,10 +264,15 @@ def _read_records(
     options: Mapping[str, Any],
     required: tuple[str, ...],
     optional: tuple[str, ...],
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
-    """Every record as text, numbered from 1 (header excluded), header names as ESCO spells them."""
+    """Every record as text, numbered from 1 (header excluded), header names as ESCO spells them.
+
+    The file is checked against `limits` before it is read whole, and its cells after: a
+    quoted field may span many lines."""
     if not path.is_file():
         raise read_error(path, "file not found")
+    check_text_file(path, limits, str(options.get("separator") or "auto"))
     data = path.read_bytes()
     if not data.strip():
         raise read_error(path, "file is empty")
@@ -294,6 +305,7 @@ def _read_records(
     except (pl.exceptions.NoDataError, pl.exceptions.ComputeError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise read_error(path, f"unreadable as UTF-8 ESCO CSV ({reason})") from error
+    check_cells(frame, path, limits)
 
     canonical = {name.lower(): name for name in (*required, *optional)}
     renames = {}

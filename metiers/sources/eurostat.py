@@ -38,6 +38,7 @@ from typing import Any
 import polars as pl
 
 from metiers import display
+from metiers.config import Limits
 from metiers.display import EUROSTAT_FLAGS
 from metiers.errors import DataProblem, DataRejected, UsageError
 from metiers.sources.base import (
@@ -48,6 +49,7 @@ from metiers.sources.base import (
     read_error,
     separator_option,
 )
+from metiers.sources.limits import check_text_file
 
 SUFFIXES = (".tsv", ".csv")
 
@@ -77,11 +79,14 @@ def describe_flags(flag: str | None, lang: str) -> list[str]:
     return display.eurostat_flags(flag, lang)
 
 
-def read(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """Bulk TSV when the first header cell holds a backslash (`geo\\TIME_PERIOD`), SDMX-CSV
-    when the first column is DATAFLOW or STRUCTURE; anything else is rejected."""
+    when the first column is DATAFLOW or STRUCTURE; anything else is rejected. The file is
+    checked against `limits` before it is decoded whole."""
     plan = _Plan(options)
-    text = _decode(path, plan)
+    text = _decode(path, plan, limits)
     first_cell = text.split("\n", 1)[0].split("\t", 1)[0]
     if "\\" in first_cell:
         return _read_tsv_text(path, text)
@@ -95,16 +100,20 @@ def read(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
     )
 
 
-def read_tsv(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_tsv(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """Eurostat bulk TSV (`...,geo\\time` or `...,geo\\TIME_PERIOD` header) in long format."""
     plan = _Plan(options)
-    return _read_tsv_text(path, _decode(path, plan))
+    return _read_tsv_text(path, _decode(path, plan, limits))
 
 
-def read_sdmx_csv(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_sdmx_csv(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """SDMX-CSV 1.0 (DATAFLOW, ...) or 2.0 (STRUCTURE, STRUCTURE_ID, [ACTION], ...)."""
     plan = _Plan(options)
-    return _read_sdmx_text(path, _decode(path, plan), plan)
+    return _read_sdmx_text(path, _decode(path, plan, limits), plan)
 
 
 class _Plan:
@@ -123,7 +132,8 @@ class _Plan:
             raise UsageError(f"Eurostat files use '.' as decimal mark, not {decimal!r}")
 
 
-def _decode(path: Path, plan: _Plan) -> str:
+def _decode(path: Path, plan: _Plan, limits: Limits | None = None) -> str:
+    check_text_file(path, limits, plan.separator)
     text = decode_text(path, plan.codec, plan.encoding)
     if not text.strip():
         raise read_error(path, "file holds no header")

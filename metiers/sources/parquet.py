@@ -6,12 +6,17 @@ from pathlib import Path
 
 import polars as pl
 
+from metiers.config import Limits
 from metiers.sources.base import RawTable, read_error
+from metiers.sources.limits import check_parquet_file
 
 SUFFIXES = (".parquet", ".pq")
 
 
-def read(path: Path) -> RawTable:
+def read(path: Path, limits: Limits | None = None) -> RawTable:
+    """Rows and columns are checked against `limits` from the metadata before any data."""
+    check_parquet_file(path, limits)
+
     try:
         frame = pl.scan_parquet(path, glob=False)
         frame.collect_schema()

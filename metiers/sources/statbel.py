@@ -46,8 +46,10 @@ from typing import Any
 
 import polars as pl
 
+from metiers.config import Limits
 from metiers.errors import DataProblem, DataRejected, UsageError
 from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, codec_option, read_error, separator_option
+from metiers.sources.limits import check_cells, check_text_file
 
 SUFFIXES = (".csv", ".txt")
 
@@ -128,26 +130,32 @@ def title_case(name: str) -> str:
     return " ".join(words)
 
 
-def read(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
-    """REFNIS when the header starts with `Code INS` (or kind is "refnis"), else open data."""
+def read(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
+    """REFNIS when the header starts with `Code INS` (or kind is "refnis"), else open data.
+    The file is checked against `limits` before it is decoded whole."""
     plan = _Plan(options)
     kind = plan.kind
     if kind == "auto":
-        text = _decode(path, plan)
+        text = _decode(path, plan, limits)
         first = text.split("\n", 1)[0].lstrip('"').strip().lower()
         kind = "refnis" if first.startswith(REFNIS_HEADER) else "opendata"
     if kind == "refnis":
-        return read_refnis(path, options)
-    return read_opendata(path, options)
+        return read_refnis(path, options, limits)
+    return read_opendata(path, options, limits)
 
 
-def read_refnis(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_refnis(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """The REFNIS list (`Code INS;Entités administratives;Langue;Code NIS;...`) with each
     unit's level and register NUTS-2 code."""
     plan = _Plan(options)
-    text = _decode(path, plan)
+    text = _decode(path, plan, limits)
     separator = plan.separator_for(path, text, default=";")
     table = _parse(path, text, separator)
+    check_cells(table, path, limits)
     header = [str(cell or "").strip() for cell in table.row(0)] if table.height else []
     if not header or header[0].lower() != REFNIS_HEADER or table.width < len(REFNIS_COLUMNS):
         raise read_error(
@@ -220,14 +228,17 @@ def nuts2_regions(refnis: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row").sort("nuts2")
 
 
-def read_opendata(path: Path, options: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_opendata(
+    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+) -> pl.DataFrame:
     """A Statbel open-data table: `cd_*` text, `tx_*` text, `ms_*` Float64, others text."""
     plan = _Plan(options)
-    text = _decode(path, plan)
+    text = _decode(path, plan, limits)
     separator = plan.separator_for(path, text)
     header_line = text.split("\n", 1)[0].rstrip("\r")
     names = next(csv.reader([header_line], delimiter=separator))
     table = _parse(path, text, separator)
+    check_cells(table, path, limits)
     if table.width != len(names) or table.height == 0:
         raise read_error(path, f"header of {len(names)} columns does not match the table")
     body = table.slice(1)
@@ -313,7 +324,8 @@ class _Plan:
         raise read_error(path, "no '|', ';' or tab in the header line: set the 'separator' option")
 
 
-def _decode(path: Path, plan: _Plan) -> str:
+def _decode(path: Path, plan: _Plan, limits: Limits | None = None) -> str:
+    check_text_file(path, limits, plan.separator)
     data = path.read_bytes()
     if not data:
         raise read_error(path, "file is empty")

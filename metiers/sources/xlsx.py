@@ -7,7 +7,9 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from metiers.config import Limits
 from metiers.sources.base import SOURCE_ROW, RawTable, read_error
+from metiers.sources.limits import check_xlsx_file
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 HEADER_SEARCH_ROWS = 30
@@ -23,8 +25,15 @@ def find_header_row(sheet: pl.DataFrame, expected: set[str]) -> int:
     return -1
 
 
-def read(path: Path, expected_columns: set[str] | None = None) -> RawTable:
-    """First sheet as text; the header row is the first that names the expected columns."""
+def read(
+    path: Path, expected_columns: set[str] | None = None, limits: Limits | None = None
+) -> RawTable:
+    """First sheet as text; the header row is the first that names the expected columns.
+
+    calamine allocates the rectangle from A1 to the sheet's last cell, and a Rust abort
+    cannot be caught: the workbook is sized against `limits` before fastexcel opens it."""
+    check_xlsx_file(path, limits)
+
     try:
         workbook = fastexcel.read_excel(str(path))
         sheet = workbook.load_sheet(0, header_row=None, dtypes="string", skip_rows=0).to_polars()
