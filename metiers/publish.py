@@ -274,6 +274,7 @@ def publish(
     except Exception as error:
         if build_path.exists():  # never renamed: the previous version is still the live one
             kept.unlink(missing_ok=True)
+            build_path.unlink(missing_ok=True)
             raise
         # Renamed: the new version is live; only syncing the folder failed.
         log.warning(
