@@ -425,3 +425,27 @@ def test_a_tightened_rule_applies_to_unchanged_files_at_the_next_refresh(
     assert sorted(read_again(settings)) == [f"register/register_{y}.parquet" for y in YEARS]
     with duckdb.connect(str(settings.published_path), read_only=True) as connection:
         assert connection.execute("SELECT headcount FROM metier_figures").fetchall() == [(12,)]
+
+
+@pytest.mark.parametrize("engine", ["gx", "duckdb"])
+def test_both_engines_intakes_read_back_equal(tmp_path: Path, engine: str) -> None:
+    """A rejected and an accepted file, validated by GX or by the SQL engine: what the cache
+    gives back equals what was validated (results, samples, rule arguments, messages)."""
+    from test_validate_sql import REGISTER_ROWS
+
+    from metiers.quarantine import take_in
+
+    raw_dir = tmp_path / "raw"
+    bad = write_register(raw_dir, 2024, REGISTER_ROWS, fmt="csv")
+    good = write_register(raw_dir, 2023, [person(2023, f"P{i}", "2654.5") for i in range(12)])
+    settings = Settings(raw_dir=raw_dir, marts_dir=tmp_path / "marts", validation_engine=engine)
+    for path, accepted in ((bad, False), (good, True)):
+        intake = take_in("register", path, settings, run_id="run-1")
+        assert intake.accepted is accepted
+        store_intake(intake, settings)
+        back = cached_intake("register", path, intake.sha256, settings)
+        assert back is not None
+        assert back.validation == intake.validation
+        assert [p.describe() for p in back.problems] == [p.describe() for p in intake.problems]
+        assert len(back.validation.gx_results) == len(intake.validation.gx_results) == 1
+        assert back.reused_by("run-2") and not back.reused_by("run-1")
