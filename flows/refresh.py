@@ -2,8 +2,10 @@
 quarantine and decide -> build -> validate marts -> publish -> report.
 
 Orchestration only: every task calls one stage of `metiers`. Tasks exchange paths, hashes
-and validation summaries, never DataFrames. The intake task is cached on the raw file's path
-and content hash (plus the rules that read it), so an unchanged file is not read again.
+and validation summaries, never DataFrames. An unchanged raw file is not read again: the
+intake task reuses its record in metiers' own JSON intake cache (metiers.incremental, keyed on
+path, content hash and the rules that read it), the same cache as `--no-prefect`. Prefect
+neither caches nor persists the task's result, so no pickle is ever read back.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts  # noqa: E402
 from metiers.config import FLOW_TIMEOUT_SECONDS, TASK_TIMEOUT_SECONDS  # noqa: E402
 from metiers.errors import UsageError  # noqa: E402
-from metiers.incremental import build_key, intake_key, still_usable  # noqa: E402
+from metiers.incremental import build_key, take_in_incremental  # noqa: E402
 from metiers.ingest import printable  # noqa: E402
 from metiers.progress import track  # noqa: E402
 from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
@@ -32,13 +34,6 @@ from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
 from metiers.report import write_html_report  # noqa: E402
 from metiers.runs import RunRecord  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
-
-
-def _intake_cache_key(_context: Any, parameters: dict[str, Any]) -> str:
-    """Path + content hash + the rules that read the file: never the data."""
-    return intake_key(
-        parameters["source"], parameters["raw_path"], parameters["sha256"], parameters["settings"]
-    )
 
 
 def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -55,8 +50,8 @@ def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
 
 @task(
     name="intake",
-    cache_key_fn=_intake_cache_key,
-    persist_result=True,
+    cache_policy=NO_CACHE,
+    persist_result=False,
     retries=3,
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
     retry_jitter_factor=0.5,
@@ -64,9 +59,11 @@ def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
     timeout_seconds=TASK_TIMEOUT_SECONDS["intake"],
 )
 def intake_task(
-    source: str, raw_path: Path, sha256: str, settings: Settings, run_id: str
+    source: str, raw_path: Path, sha256: str, settings: Settings, run_id: str, full: bool
 ) -> FileIntake:
-    return take_in(source, raw_path, settings, sha256=sha256, run_id=run_id)
+    """One raw file's intake, reused from the JSON intake cache when the file is unchanged
+    (never with `full`); `take_in` is looked up here so tests can make reading fail."""
+    return take_in_incremental(source, raw_path, sha256, settings, run_id, full, take=take_in)
 
 
 @task(
@@ -124,11 +121,10 @@ def publish_task(
 def _take_in_all(
     items: list[tuple[str, Path, str]], settings: Settings, run_id: str, full: bool
 ) -> list[FileIntake]:
-    """Submit one intake per file; a cached intake whose staged batch has gone is redone."""
+    """Submit one intake per file (a cached intake whose staged batch has gone is a miss)."""
     logger = get_run_logger()
-    runner = intake_task.with_options(refresh_cache=True) if full else intake_task
     futures = {
-        runner.submit(source, path, sha256, settings, run_id): (source, path, sha256)
+        intake_task.submit(source, path, sha256, settings, run_id, full): (source, path, sha256)
         for source, path, sha256 in items
     }
     done: dict[tuple[str, Path, str], FileIntake] = {}
@@ -140,11 +136,6 @@ def _take_in_all(
         log=logger,
     ):
         done[futures[future]] = future.result()
-    for item, intake in done.items():
-        if not still_usable(intake):
-            logger.info("staged batch of %s is gone: reading it again", item[1])
-            fresh = intake_task.with_options(refresh_cache=True)
-            done[item] = fresh.submit(*item, settings, run_id).result()
     return [done[item] for item in items]
 
 

@@ -440,7 +440,14 @@ def runs(
     from metiers.runs import read_runs, runs_log_path
 
     settings = Settings(marts_dir=marts_dir)
-    recorded = list(reversed(read_runs(settings)))[:limit]
+    log = read_runs(settings)
+    recorded = list(reversed(log))[:limit]
+    if log.skipped:
+        typer.echo(
+            f"warning: {log.skipped} line(s) of {runs_log_path(settings)} skipped: not a run "
+            "record",
+            err=True,
+        )
     if output is TableFormat.json:
         typer.echo(json.dumps(recorded, ensure_ascii=False, indent=2))
         return
@@ -500,6 +507,10 @@ def status(
         if last:
             failure = f" in {last['failed_task']}: {last['error']}" if last.get("error") else ""
             typer.echo(f"last run:  {last['run_id']} {last['status']}{failure}")
+        if report["skipped_run_lines"]:
+            typer.echo(
+                f"run log:   {report['skipped_run_lines']} line(s) skipped: not a run record"
+            )
         typer.echo(
             f"\n{'source':<20} {'cadence':>8} {'age':>8} {'files':>5}  {'state':<6} newest file"
         )

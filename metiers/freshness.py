@@ -43,7 +43,12 @@ def source_freshness(settings: Settings, now: datetime | None = None) -> list[So
     rows = []
     for name, spec in settings.registry.items():
         files: list[Path] = spec.files(settings.raw_dir) if settings.raw_dir.is_dir() else []
-        dated = [(path.lstat().st_mtime, path) for path in files]
+        dated = []
+        for path in files:
+            try:
+                dated.append((path.lstat().st_mtime, path))
+            except OSError:  # gone since it was listed (a delivery being replaced)
+                continue
         if dated:
             mtime, newest = max(dated)
             modified = datetime.fromtimestamp(mtime, UTC)

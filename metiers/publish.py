@@ -1,7 +1,9 @@
 """Publish: stamp the validated build file and swap it in with one atomic rename.
 
 Readers that opened the previous file keep reading it until they reconnect; new readers get
-the new one whole. The previous version is kept under history/.
+the new one whole. Publication is all or nothing: every version is copied into history/ (a
+separate, read-only file, never a hard link to the live one) BEFORE it goes live, so a failure
+there publishes nothing; after the swap nothing can turn the run into "failed".
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -32,6 +35,8 @@ from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
 LOCK_NAME = ".refresh.lock"
+HISTORY_MODE = 0o444  # history is immutable: read-only copies
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,34 +111,58 @@ def _fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
 def history_path(settings: Settings, version: str) -> Path:
     return settings.history_dir / f"metiers-{version}.duckdb"
 
 
-def _keep_in_history(settings: Settings, path: Path, version: str | None) -> None:
-    """Hard-link a published file into history/ under its version, then keep the newest N."""
+def history_files(settings: Settings) -> list[Path]:
+    """The kept versions' files; versions start with their UTC time, so name order is
+    publication order."""
+    if not settings.history_dir.is_dir():
+        return []
+    return sorted(settings.history_dir.glob("metiers-*.duckdb"))
+
+
+def _copy_read_only(source: Path, target: Path) -> None:
+    """A separate, synced, read-only copy of `source` at `target`, whole or not at all. A copy,
+    never a hard link: whoever opens one read-write cannot change the other."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(source, partial)
+        with partial.open("rb") as handle:
+            os.fsync(handle.fileno())
+        partial.chmod(HISTORY_MODE)
+        os.replace(partial, target)
+        _fsync_directory(target.parent)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _keep_current_in_history(settings: Settings) -> None:
+    """The published file, if it is not in history yet (a file published before history
+    existed), so the version being replaced can be rolled back to."""
+    path = settings.published_path
     if not path.exists():
         return
-    settings.history_dir.mkdir(parents=True, exist_ok=True)
-    version = (
-        version
-        or published_version(path)
-        or datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y%m%dT%H%M%SZ")
-    )
+    for leftover in settings.history_dir.glob(".*.partial"):
+        leftover.unlink(missing_ok=True)  # a copy a killed refresh left (we hold the lock)
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    version = published_version(path) or modified.strftime("%Y%m%dT%H%M%SZ")
     target = history_path(settings, version)
     if not target.exists():
-        _link_or_copy(path, target)
-    # Versions start with their UTC time: name order is publication order.
-    versions = sorted(settings.history_dir.glob("metiers-*.duckdb"))
-    for old in versions[: max(0, len(versions) - settings.history_keep)]:
-        old.unlink(missing_ok=True)
+        _copy_read_only(path, target)
+
+
+def _prune_history(settings: Settings) -> None:
+    """Keep the newest `history_keep` versions. Best effort: once a version is live, failing
+    to tidy history must not fail the run."""
+    try:
+        versions = history_files(settings)
+        for old in versions[: max(0, len(versions) - settings.history_keep)]:
+            old.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("could not prune old versions in %s: %s", settings.history_dir, error)
 
 
 def swap_in(new_file: Path, settings: Settings) -> None:
@@ -229,10 +258,31 @@ def publish(
             ],
         )
         connection.execute("CHECKPOINT")
-    # The version being replaced stays in history (a file published before history existed).
-    _keep_in_history(settings, settings.published_path, None)
-    swap_in(build_path, settings)
-    _keep_in_history(settings, settings.published_path, version)
+    # Both copies are made before the swap: if either fails, nothing is published.
+    kept = history_path(settings, version)
+    try:
+        _keep_current_in_history(settings)
+        _copy_read_only(build_path, kept)
+    except OSError as error:
+        build_path.unlink(missing_ok=True)
+        raise UsageError(
+            f"could not keep version {version} in {settings.history_dir}: {error}; nothing "
+            f"was published ({settings.published_path} is unchanged)"
+        ) from error
+    try:
+        swap_in(build_path, settings)
+    except Exception as error:
+        if build_path.exists():  # never renamed: the previous version is still the live one
+            kept.unlink(missing_ok=True)
+            build_path.unlink(missing_ok=True)
+            raise
+        # Renamed: the new version is live; only syncing the folder failed.
+        log.warning(
+            "version %s is published, but syncing %s failed: %s", version, settings.marts_dir, error
+        )
+    if run is not None:
+        run.finish("published", version)
+    _prune_history(settings)
     return Publication(
         version=version,
         path=str(settings.published_path),
@@ -285,9 +335,43 @@ def history(settings: Settings) -> list[dict]:
     return rows
 
 
+def check_mart_file(path: Path, version: str, named: Path) -> None:
+    """Refuse a file that is not a whole, readable mart of `version`: it opens read-only,
+    its meta_publication names `version`, it has metier_figures, and every table reads to
+    its last row (DuckDB checks each block it reads). `named` is the file to name in the
+    error (the history entry a copy was made from)."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            versions = connection.execute("SELECT version FROM meta_publication").fetchall()
+            tables = connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            ).fetchall()
+            found = [row[0] for row in versions]
+            tables = [row[0] for row in tables]
+            for table in tables:
+                quoted = '"' + table.replace('"', '""') + '"'
+                connection.execute(f"SELECT count(*), sum(hash(t)) FROM {quoted} AS t").fetchall()
+    except duckdb.Error as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UsageError(
+            f"history file {named} is not a readable mart ({reason}); nothing was rolled back"
+        ) from None
+    if found != [version]:
+        raise UsageError(
+            f"history file {named} holds version {', '.join(map(str, found)) or 'none'}, "
+            f"not {version}; nothing was rolled back"
+        )
+    if "metier_figures" not in tables:
+        raise UsageError(
+            f"history file {named} has no metier_figures table; nothing was rolled back"
+        )
+
+
 def rollback(settings: Settings, version: str | None = None) -> str:
     """Publish a version from history again, atomically; by default the one before the
-    current. Returns the version now published."""
+    current. The history file is copied, and the copy checked (version, readable tables)
+    before it is swapped in: a damaged or mislabelled entry is refused, the published file
+    left as it is. Returns the version now published."""
     with refresh_lock(settings.marts_dir):
         kept = history(settings)
         if version is None:
@@ -299,11 +383,20 @@ def rollback(settings: Settings, version: str | None = None) -> str:
                 raise UsageError("no earlier version in history to roll back to")
             version = older[0]["version"]
         source = history_path(settings, version)
-        if not source.exists():
+        if source not in history_files(settings) or not source.is_file():
             available = ", ".join(row["version"] for row in kept) or "none"
             raise UsageError(f"version {version} is not in history (available: {available})")
-        staged = settings.marts_dir / f".rollback-{version}.duckdb"
+        staged = settings.marts_dir / f".rollback-{os.getpid()}.duckdb"
         staged.unlink(missing_ok=True)
-        _link_or_copy(source, staged)
-        swap_in(staged, settings)
+        try:
+            # A writable copy of its own: the history file is only read, and what is checked
+            # is exactly what goes live.
+            try:
+                shutil.copyfile(source, staged)
+            except OSError as error:
+                raise UsageError(f"could not read history file {source}: {error}") from error
+            check_mart_file(staged, version, source)
+            swap_in(staged, settings)
+        finally:
+            staged.unlink(missing_ok=True)
         return version

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -91,12 +91,17 @@ class RunRecord:
         self.ended_at = datetime.now(UTC).isoformat()
 
     def fail(self, error: BaseException, status: str = "failed") -> None:
-        """Name the task that failed and why, in one line."""
+        """Name the task that failed and why, in one line. A run whose version went live
+        stays `published` (a later step, the report, may still fail): the record never says
+        "failed" for a version that is being served."""
         self.failed_task = self.failed_task or self.current_stage
         # The headline and the first problem: enough to act on, short enough for a table.
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         message = " ".join(lines[:2])[:500]
         self.error = f"{type(error).__name__}: {message}" if message else type(error).__name__
+        if self.status == "published":
+            self.ended_at = datetime.now(UTC).isoformat()
+            return
         self.finish(status)
 
     def as_dict(self) -> dict[str, Any]:
@@ -134,18 +139,102 @@ def _ends_mid_line(path: Path) -> bool:
         return False
 
 
-def read_runs(settings: Settings) -> list[dict[str, Any]]:
-    """Every recorded run, oldest first; a torn last line (a killed writer) is skipped."""
-    path = runs_log_path(settings)
-    if not path.exists():
-        return []
-    runs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            runs.append(json.loads(line))
-        except json.JSONDecodeError:
+class RunLog(list[dict[str, Any]]):
+    """The run records of the log, oldest first, and how many lines were not one (a torn
+    line of a killed writer, a hand edit, stray bytes): those are skipped and counted."""
+
+    def __init__(self, records: Iterable[dict[str, Any]] = (), skipped: int = 0) -> None:
+        super().__init__(records)
+        self.skipped = skipped
+
+
+# The fields every reader relies on, with their JSON types; the others may be missing.
+REQUIRED_FIELDS = ("run_id", "started_at", "status", "mode", "trigger")
+OPTIONAL_TEXT = ("ended_at", "version", "failed_task", "error")
+INPUT_TEXT = ("path", "sha256", "intake")
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _is_time(value: Any) -> bool:
+    """An ISO timestamp with its zone, as `RunRecord` writes them."""
+    try:
+        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_run_record(record: Any) -> bool:
+    """True when `record` has what `metiers runs`, `metiers status` and `meta_runs` read, with
+    the right types: a JSON object that is not a run record is skipped, not a crash."""
+    if not isinstance(record, dict):
+        return False
+    if not all(_is_text(record.get(name)) for name in REQUIRED_FIELDS):
+        return False
+    if not _is_time(record["started_at"]):
+        return False
+    if any(
+        record.get(name) is not None and not isinstance(record[name], str) for name in OPTIONAL_TEXT
+    ):
+        return False
+    if record.get("ended_at") is not None and not _is_time(record["ended_at"]):
+        return False
+    inputs = record.get("inputs", [])
+    if not isinstance(inputs, list) or not all(
+        isinstance(item, dict) and all(isinstance(item.get(name), str) for name in INPUT_TEXT)
+        for item in inputs
+    ):
+        return False
+    for name in ("rows_per_source", "seconds_per_stage"):
+        mapping = record.get(name, {})
+        if not isinstance(mapping, dict) or not all(_is_number(v) for v in mapping.values()):
+            return False
+    return True
+
+
+def _printable(record: dict[str, Any]) -> bool:
+    """False for text JSON escapes can hold but UTF-8 cannot (a lone surrogate, "\\ud800"):
+    printing such a record would crash `metiers runs`."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError):
+        return False
+    return True
+
+
+def parse_runs(data: bytes) -> RunLog:
+    """Run records from the log's bytes: each line decoded strictly (UTF-8, JSON, a run
+    record) on its own, so one bad line costs that line only."""
+    records, skipped = [], 0
+    for line in data.split(b"\n"):
+        if not line.strip():
             continue
-    return runs
+        try:
+            record = json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):  # bad UTF-8 or JSON, absurd nesting
+            skipped += 1
+            continue
+        if is_run_record(record) and _printable(record):
+            records.append(record)
+        else:
+            skipped += 1
+    return RunLog(records, skipped)
+
+
+def read_runs(settings: Settings) -> RunLog:
+    """Every recorded run, oldest first (a list), with `.skipped`: how many lines of the log
+    were not a run record and were left out."""
+    try:
+        data = runs_log_path(settings).read_bytes()
+    except FileNotFoundError:
+        return RunLog()
+    return parse_runs(data)
 
 
 def runs_table_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -42,6 +42,8 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict[str, 
         "checked_at": now.isoformat(),
         "publication": _publication(settings, now),
         "last_run": recorded[-1] if recorded else None,
+        # Lines of runs.jsonl that were not a run record (torn, edited, stray bytes).
+        "skipped_run_lines": recorded.skipped,
         "sources": sources,
         "stale_sources": [row["source_id"] for row in sources if row["stale"]],
     }

@@ -114,9 +114,15 @@ def _distinct(values: list) -> list:
     return distinct
 
 
-def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> dict:
-    path = directory / f"{name}.json"
-    with path.open(encoding="utf-8") as handle:
+def suite_path(name: str, directory: Path | None = None) -> Path:
+    """The file `load_suite` reads for `name`: the intake cache key hashes this very file, so
+    a changed rule is applied to unchanged raw files too. The folder is looked up at call time
+    (tests point it elsewhere)."""
+    return (directory or EXPECTATIONS_DIR) / f"{name}.json"
+
+
+def load_suite(name: str, directory: Path | None = None) -> dict:
+    with suite_path(name, directory).open(encoding="utf-8") as handle:
         return json.load(handle)
 
 

@@ -110,31 +110,54 @@ def _task_runs(flow_run_id, settle_seconds: float = 30) -> dict[str, list]:
     return by_name
 
 
-def test_flow_caches_intake_on_paths_and_hashes(prefect_harness, tmp_path: Path) -> None:
-    from flows.refresh import refresh
+def test_flow_caches_intake_on_paths_and_hashes(
+    prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unchanged file is not read again: the intake task reuses metiers' own JSON intake
+    record (the cache `--no-prefect` uses too); Prefect keeps no cached result of its own."""
+    import flows.refresh as flow_module
     from metiers.runs import read_runs
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"
     other_raw_folder(raw)
-    first = refresh(raw_dir=str(raw), marts_dir=str(marts))
+    first = flow_module.refresh(raw_dir=str(raw), marts_dir=str(marts))
     published = marts / "metiers.duckdb"
     before = (published.read_bytes(), published.stat().st_mtime_ns)
-    state = refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
+    read: list[str] = []
+    real_take_in = flow_module.take_in
+
+    def counting_take_in(source, raw_path, *args, **kwargs):
+        read.append(Path(raw_path).name)
+        return real_take_in(source, raw_path, *args, **kwargs)
+
+    monkeypatch.setattr(flow_module, "take_in", counting_take_in)
+    state = flow_module.refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
     second = state.result()
     assert (second.status, second.version) == ("unchanged", first.version)
     assert (published.read_bytes(), published.stat().st_mtime_ns) == before
+    assert read == [], "no raw file read again"
     intakes = _task_runs(state.state_details.flow_run_id)["intake"]
     assert len(intakes) == 5  # the catalogue and four register years; and no build
-    assert [task_state.name for task_state in intakes] == ["Cached"] * 5
+    # Prefect's own cache is off: the tasks ran, and found metiers' intake records.
+    assert [task_state.name for task_state in intakes] == ["Completed"] * 5
     assert "build" not in _task_runs(state.state_details.flow_run_id)
     last = read_runs(Settings(marts_dir=marts))[-1]
     assert {item["intake"] for item in last["inputs"]} == {"reused"}
-    # One register year changes: only its intake runs again.
+    assert len(list((tmp_path / "staging").rglob("*.intake.json"))) == 5
+    # One register year changes: only that file is read again.
     write_register(raw, 2024, [person(2024, f"P{i}", "7512.3") for i in range(30)], "parquet")
-    state = refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
+    state = flow_module.refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
     assert state.result().status == "published"
-    names = [s.name for s in _task_runs(state.state_details.flow_run_id)["intake"]]
-    assert sorted(names) == ["Cached"] * 4 + ["Completed"]
+    assert read == ["register_2024.parquet"]
+    last = read_runs(Settings(marts_dir=marts))[-1]
+    assert [item["path"] for item in last["inputs"] if item["intake"] == "ingested"] == [
+        "register/register_2024.parquet"
+    ]
+    # One cache for both modes: the plain refresh reuses what the flow took in.
+    plain = run_refresh(Settings(raw_dir=raw, marts_dir=marts))
+    assert plain.status == "unchanged"
+    last = read_runs(Settings(marts_dir=marts))[-1]
+    assert {item["intake"] for item in last["inputs"]} == {"reused"}
 
 
 def test_flow_retries_reading_after_an_io_error(

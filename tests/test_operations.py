@@ -291,7 +291,7 @@ def test_a_damaged_cache_or_run_log_line_is_read_around(tmp_path: Path) -> None:
     settings = Settings(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
     small_raw(settings.raw_dir)
     run_refresh(settings)
-    records = list((settings.staging_dir / "register").glob("register_2024.parquet.*.intake.pkl"))
+    records = list((settings.staging_dir / "register").glob("register_2024.parquet.*.intake.json"))
     assert len(records) == 1
     records[0].write_bytes(records[0].read_bytes()[:40])
     with (settings.marts_dir / "runs.jsonl").open("a", encoding="utf-8") as log:
