@@ -33,9 +33,7 @@ FILES_REFUSED = (
 # Statements that reach files or extensions rather than tables.
 FILE_STATEMENTS = {
     duckdb.StatementType.ATTACH,
-    duckdb.StatementType.DETACH,
     duckdb.StatementType.COPY,
-    duckdb.StatementType.COPY_DATABASE,
     duckdb.StatementType.EXPORT,
     duckdb.StatementType.LOAD,
 }
