@@ -233,7 +233,6 @@ def nested_column_failures(present: pl.Schema, spec: SourceSpec, path: Path) -> 
                 file=str(path),
                 column=name,
                 rule=f"{FLAT_RULE}; found {dtype}",
-                sample=[f"type {dtype}"],
             )
         )
     return problems
@@ -261,7 +260,8 @@ def non_finite_failures(raw: RawTable, spec: SourceSpec, path: Path) -> list[Dat
         }
     problems = []
     for name, is_bad in checks.items():
-        bad = frame.filter(is_bad.fill_null(False))
+        shown = [SOURCE_ROW, name] if SOURCE_ROW in present else [name]
+        bad = frame.filter(is_bad.fill_null(False)).select(shown)
         count = bad.select(pl.len()).collect().item()
         if not count:
             continue
