@@ -8,17 +8,23 @@ open file keeps the old inode alive). No restart, no failed request.
 Each version is attached read-only to its own in-memory DuckDB database rather than opened
 with `duckdb.connect(path)`: DuckDB's client caches databases by path, so a second
 `connect(path)` while an older connection is open would return the older version.
+
+The ETag (the publication version) is the only validator. There is no Last-Modified: a
+rollback publishes an older version again, so a publication time would go backwards and a
+client (or a cache in between) holding a newer copy would be told 304 for the wrong figures.
+Error bodies carry a fixed message and a stable `code`, never a server path or DuckDB's
+text; the detail goes to the server log.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,12 +35,15 @@ from fastapi import Path as PathParam
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from metiers import mart, page
 from metiers.config import DEFAULT_MARTS_DIR, published_path
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+log = logging.getLogger(__name__)
 
 
 class Lang(StrEnum):
@@ -56,7 +65,58 @@ class ApiSettings:
 
 
 class MartUnavailable(Exception):
-    """No published file yet (or it cannot be opened)."""
+    """No published file yet (or it cannot be opened). `str(error)` is the detail for the
+    server log; clients get `code` and `message` only."""
+
+    def __init__(self, code: str, message: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.message = message
+
+
+class UnknownSlug(HTTPException):
+    """404 for a slug the mart does not have, with the closest ones."""
+
+    code = "unknown_slug"
+
+
+# The client-facing text of each failure; the same words whatever the server's paths.
+NOT_PUBLISHED = "no published mart yet: run `metiers refresh` on the server"
+UNREADABLE = "the published mart cannot be opened; the server log has the details"
+INTERNAL = "internal error; the server log has the details"
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def _error(status: int, code: str, detail: Any, headers: dict | None = None) -> Response:
+    return Response(
+        content=_json({"detail": detail, "code": code}),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+class HeadAsGet:
+    """HEAD answered exactly as GET, without the body: same status and headers (ETag,
+    Content-Type, Content-Length). FastAPI routes declared with GET alone answer HEAD
+    with 405, and every GET resource must answer HEAD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class Snapshot:
@@ -119,10 +179,13 @@ class PublishedMart:
     def snapshot(self) -> Snapshot:
         try:
             stat = os.stat(self.path)
-        except FileNotFoundError:
-            raise MartUnavailable(
-                f"no published mart at {self.path}: run `metiers refresh` first"
-            ) from None
+        except OSError as error:
+            code, message = (
+                ("not_published", NOT_PUBLISHED)
+                if isinstance(error, FileNotFoundError)
+                else ("mart_unreadable", UNREADABLE)
+            )
+            raise MartUnavailable(code, message, f"cannot stat {self.path}: {error}") from None
         # A swap gives the path another inode (or, for a rollback, an older one).
         key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
         current = self._current
@@ -133,7 +196,9 @@ class PublishedMart:
                 try:
                     self._current = Snapshot(self.path, key)
                 except duckdb.Error as error:
-                    raise MartUnavailable(f"cannot open {self.path}: {error}") from None
+                    raise MartUnavailable(
+                        "mart_unreadable", UNREADABLE, f"cannot open {self.path}: {error}"
+                    ) from None
             return self._current
 
 
@@ -144,18 +209,6 @@ def _etag_matches(header: str | None, etag: str) -> bool:
         return True
     candidates = [item.strip().removeprefix("W/") for item in header.split(",")]
     return etag in candidates
-
-
-def _not_modified_since(header: str | None, published_at: datetime | None) -> bool:
-    if not header or published_at is None:
-        return False
-    try:
-        since = parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return False
-    if since.tzinfo is None:
-        return False
-    return published_at.replace(microsecond=0) <= since
 
 
 async def _body(
@@ -176,16 +229,11 @@ def _json(payload: Any) -> str:
 def _respond(
     request: Request, snapshot: Snapshot, body: str, media_type: str = "application/json"
 ) -> Response:
-    """The body with its version's validators; 304 when the client already has it."""
+    """The body with its version's ETag; 304 when the client already has that version.
+    If-Modified-Since is not honoured (see the module's docstring)."""
     etag = f'"{snapshot.version}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache", "X-Mart-Version": snapshot.version}
-    if snapshot.published_at is not None:
-        headers["Last-Modified"] = format_datetime(snapshot.published_at, usegmt=True)
-    if_none_match = request.headers.get("if-none-match")
-    if _etag_matches(if_none_match, etag) or (
-        if_none_match is None
-        and _not_modified_since(request.headers.get("if-modified-since"), snapshot.published_at)
-    ):
+    if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=media_type, headers=headers)
 
@@ -193,7 +241,7 @@ def _respond(
 def _known_slug(cursor: duckdb.DuckDBPyConnection, slug: str) -> None:
     found = cursor.execute("SELECT count(*) FROM metier_figures WHERE slug = ?", [slug]).fetchall()
     if not found[0][0]:
-        raise HTTPException(
+        raise UnknownSlug(
             status_code=404,
             detail={
                 "message": f"unknown métier '{slug}'",
@@ -202,8 +250,18 @@ def _known_slug(cursor: duckdb.DuckDBPyConnection, slug: str) -> None:
         )
 
 
-NOT_FOUND = {404: {"description": "Unknown slug; `detail.closest` lists the closest slugs."}}
-UNAVAILABLE = {503: {"description": "No published mart yet."}}
+NOT_FOUND = {
+    404: {
+        "description": "Unknown slug (`code` unknown_slug); `detail.closest` lists the "
+        "closest slugs."
+    }
+}
+UNAVAILABLE = {
+    503: {
+        "description": "No published mart yet (`code` not_published), or it cannot be opened "
+        "(`code` mart_unreadable)."
+    }
+}
 NOT_MODIFIED = {304: {"description": "The client's copy (If-None-Match) is current."}}
 
 LangQuery = Annotated[Lang, Query(description="Language of titles and display strings.")]
@@ -232,18 +290,29 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET"],
-            allow_headers=["If-None-Match", "If-Modified-Since"],
-            expose_headers=["ETag", "Last-Modified", "X-Mart-Version"],
+            allow_methods=["GET", "HEAD"],
+            allow_headers=["If-None-Match"],
+            expose_headers=["ETag", "X-Mart-Version"],
         )
+    app.add_middleware(HeadAsGet)
 
     @app.exception_handler(MartUnavailable)
     def unavailable(request: Request, error: MartUnavailable) -> Response:
-        return Response(
-            content=json.dumps({"detail": str(error)}),
-            status_code=503,
-            media_type="application/json",
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, error.code, error)
+        return _error(503, error.code, error.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        code = getattr(error, "code", None) or HTTP_CODES.get(
+            error.status_code, f"http_{error.status_code}"
         )
+        return _error(error.status_code, code, error.detail, error.headers)
+
+    @app.exception_handler(Exception)
+    def internal(request: Request, error: Exception) -> Response:
+        # The traceback goes to the log (uvicorn logs it too); the client gets no text of it.
+        log.error("%s %s failed: %r", request.method, request.url.path, error)
+        return _error(500, "internal_error", INTERNAL)
 
     @app.get("/health", summary="Liveness and the version being served")
     def health(request: Request) -> Response:

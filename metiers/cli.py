@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +20,7 @@ from metiers.config import (
     SCHEDULE_CRON,
     SCHEDULE_NAME,
     SCHEDULE_TIMEZONE,
+    Settings,
     prepare_environment,
 )
 from metiers.errors import EXIT_DATA_REJECTED, EXIT_INTERNAL, EXIT_USAGE, MetiersError
@@ -47,16 +49,117 @@ class CardFormat(StrEnum):
     json = "json"
 
 
+# Commands that write into their folders (the others only read the published file).
+WRITING_COMMANDS = {"refresh", "validate", "rollback", "schedule"}
+
+
+def folder_problem(path: Path, writable: bool) -> str | None:
+    """Why `path` cannot serve as a folder (it is a file, lies under a file, or cannot be
+    read, written or created); None when it can. Checked before any work, so an operator's
+    slip is a usage error (exit 2), not an internal one."""
+    path = Path(os.path.abspath(path))
+    if path.is_symlink() and not path.exists():
+        return f"{path} is a link to nothing"
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} is a file, not a folder"
+        if not os.access(path, os.R_OK | os.X_OK):
+            return f"{path} cannot be read (permission denied)"
+        if writable and not os.access(path, os.W_OK):
+            return f"{path} cannot be written (permission denied or read-only file system)"
+        return None
+    for parent in path.parents:
+        if parent.is_symlink() and not parent.exists():
+            return f"{path} cannot be created: {parent} is a link to nothing"
+        if not parent.exists():
+            continue
+        if not parent.is_dir():
+            return f"{path} cannot be a folder: {parent} is a file"
+        if writable and not os.access(parent, os.W_OK | os.X_OK):
+            return f"{path} cannot be created: {parent} cannot be written"
+        return None
+    return None
+
+
+def output_file_problem(path: Path) -> str | None:
+    """Why a file cannot be written at `path`; None when it can."""
+    path = Path(os.path.abspath(path))
+    if path.is_dir():
+        return f"{path} is a folder, not a file"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} cannot be written (permission denied)"
+    return folder_problem(path.parent, writable=True)
+
+
+def _folder_option(ctx: typer.Context, value: Path | None) -> Path | None:
+    if value is not None and not ctx.resilient_parsing:
+        problem = folder_problem(value, writable=ctx.info_name in WRITING_COMMANDS)
+        if problem:
+            raise typer.BadParameter(problem)
+    return value
+
+
+def _output_folder_option(ctx: typer.Context, value: Path) -> Path:
+    if not ctx.resilient_parsing:
+        problem = folder_problem(value, writable=True)
+        if problem:
+            raise typer.BadParameter(problem)
+    return value
+
+
+def _raw_folder_option(ctx: typer.Context, value: Path | None) -> Path | None:
+    if value is not None and not ctx.resilient_parsing:
+        problem = folder_problem(value, writable=False)
+        if problem:
+            raise typer.BadParameter(problem)
+    return value
+
+
+def _output_file_option(ctx: typer.Context, value: Path | None) -> Path | None:
+    if value is not None and not ctx.resilient_parsing:
+        problem = output_file_problem(value)
+        if problem:
+            raise typer.BadParameter(problem)
+    return value
+
+
+def _registry_option(ctx: typer.Context, value: Path) -> Path:
+    """The registry is read once here, so a missing or malformed one is a usage error."""
+    if ctx.resilient_parsing:
+        return value
+    from metiers.sources.registry import RegistryError, load_registry
+
+    try:
+        load_registry(value.resolve())
+    except (RegistryError, OSError) as error:
+        raise typer.BadParameter(str(error)) from None
+    return value
+
+
 MartsDir = Annotated[
     Path,
-    typer.Option("--marts-dir", help="Folder of the published metiers.duckdb.", file_okay=False),
+    typer.Option(
+        "--marts-dir",
+        help="Folder of the published metiers.duckdb.",
+        file_okay=False,
+        callback=_folder_option,
+    ),
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of titles and strings.")]
 RawDir = Annotated[
-    Path, typer.Option("--raw-dir", help="Raw sources, one folder per source.", file_okay=False)
+    Path,
+    typer.Option(
+        "--raw-dir",
+        help="Raw sources, one folder per source.",
+        file_okay=False,
+        callback=_raw_folder_option,
+    ),
 ]
 SourcesFile = Annotated[
-    Path, typer.Option("--sources", help="Source registry (TOML).", dir_okay=False)
+    Path,
+    typer.Option(
+        "--sources", help="Source registry (TOML).", dir_okay=False, callback=_registry_option
+    ),
 ]
 
 
@@ -75,7 +178,10 @@ def refresh(
     staging_dir: Annotated[
         Path | None,
         typer.Option(
-            "--staging-dir", help="Typed staging Parquet [default: MARTS_DIR/../staging]."
+            "--staging-dir",
+            help="Typed staging Parquet [default: MARTS_DIR/../staging].",
+            file_okay=False,
+            callback=_folder_option,
         ),
     ] = None,
     min_records: Annotated[
@@ -85,7 +191,10 @@ def refresh(
     sources: Annotated[
         Path,
         typer.Option(
-            "--sources", help="Source registry (TOML) declaring every source.", dir_okay=False
+            "--sources",
+            help="Source registry (TOML) declaring every source.",
+            dir_okay=False,
+            callback=_registry_option,
         ),
     ] = DEFAULT_SOURCES_FILE,
     prefect: Annotated[
@@ -129,6 +238,7 @@ def refresh(
             from metiers.errors import UsageError
 
             raise UsageError("--task-runner and --dask-address need the Prefect flow")
+        _check_folders(Settings(marts_dir=marts_dir, staging_dir=staging_dir))
         if prefect:
             from flows.refresh import run_refresh_flow
 
@@ -146,7 +256,6 @@ def refresh(
         else:
             import logging
 
-            from metiers.config import Settings
             from metiers.pipeline import run_refresh
 
             # Our progress lines only: the libraries' own INFO chatter stays quiet.
@@ -338,6 +447,7 @@ def validate(
 
     settings = Settings(raw_dir=raw_dir, marts_dir=marts_dir, sources_file=sources)
     try:
+        _check_folders(settings)
         report = validate_only(settings)
     except Exception as error:
         raise _fail(error) from None
@@ -384,7 +494,7 @@ def changes(
     from metiers import mart
     from metiers.changes import changes_since
     from metiers.config import Settings
-    from metiers.export import csv_safe
+    from metiers.export import csv_safe_frame
     from metiers.publish import history_path
     from metiers.sources.registry import load_change_threshold
 
@@ -407,8 +517,7 @@ def changes(
     if output is ChangesFormat.json:
         typer.echo(json.dumps(rows.to_dicts(), ensure_ascii=False, indent=2, default=str))
     elif output is ChangesFormat.csv:
-        safe = rows.with_columns(pl.col(pl.String).map_elements(csv_safe, return_dtype=pl.String))
-        sys.stdout.write("\ufeff" + safe.write_csv())
+        sys.stdout.write("\ufeff" + csv_safe_frame(rows).write_csv())
     else:
         for row in rows.iter_rows(named=True):
             mark = "!" if row["flagged"] else " "
@@ -566,7 +675,10 @@ def dictionary(
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="Write the markdown here (e.g. docs/data-dictionary.md), not stdout."
+            "--out",
+            help="Write the markdown here (e.g. docs/data-dictionary.md), not stdout.",
+            dir_okay=False,
+            callback=_output_file_option,
         ),
     ] = None,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
@@ -635,7 +747,12 @@ def export(
             "file per mart table.",
         ),
     ],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write into.", file_okay=False)],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder to write into.", file_okay=False, callback=_output_folder_option
+        ),
+    ],
     separator: Annotated[
         str,
         typer.Option(
@@ -659,12 +776,20 @@ def export(
 @app.command()
 def card(
     slug: Annotated[str, typer.Argument(help="Slug of the métier, see `metiers list`.")],
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write.", dir_okay=False)],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="HTML file to write.", dir_okay=False, callback=_output_file_option
+        ),
+    ],
     lang: LangOption = Lang.fr,
     svg: Annotated[
         Path | None,
         typer.Option(
-            "--svg", help="Also write the headcount trend chart to this SVG file.", dir_okay=False
+            "--svg",
+            help="Also write the headcount trend chart to this SVG file.",
+            dir_okay=False,
+            callback=_output_file_option,
         ),
     ] = None,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
@@ -709,6 +834,21 @@ def query(
         sys.stdout.write(as_csv(result))
     else:
         typer.echo(as_table(result))
+
+
+def _check_folders(settings: Settings) -> None:
+    """The folders a refresh or a validation writes beside the marts (staging, quarantine,
+    validation reports, history): each must be a folder or creatable as one."""
+    for folder in (
+        settings.marts_dir,
+        settings.staging_dir,
+        settings.quarantine_dir,
+        settings.validation_dir,
+        settings.history_dir,
+    ):
+        problem = folder_problem(folder, writable=True)
+        if problem:
+            raise _usage(problem)
 
 
 def _usage(message: str) -> Exception:

@@ -5,8 +5,9 @@ Rounding is half away from zero (2.85 -> 2.9), as readers expect, not Python's b
 
 from __future__ import annotations
 
+import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 LANGUAGES = ("fr", "nl", "en")
 
@@ -164,19 +165,43 @@ def _check_lang(lang: str) -> None:
         raise ValueError(f"unknown language '{lang}': use one of {', '.join(LANGUAGES)}")
 
 
+# Enough digits for every finite float (the largest has 309 before the point): Decimal's
+# default 28 would make quantize fail on 1e300 instead of rounding it.
+WIDE = Context(prec=400)
+
+
+def _decimal(value: float) -> Decimal:
+    """The value as written in decimal; infinity or NaN has no display, so it is refused
+    with its value named rather than shown as 'inf' on a card."""
+    if not math.isfinite(value):
+        raise ValueError(f"cannot display {value!r}: not a finite number")
+    return Decimal(str(value))
+
+
+def _rounded(value: float, step: float) -> Decimal:
+    with localcontext(WIDE):
+        quotient = _decimal(value) / Decimal(str(step))
+        return quotient.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(str(step))
+
+
 def round_half_up(value: float, step: float = 1) -> float:
     """Round to a multiple of `step`, halves away from zero."""
-    quotient = Decimal(str(value)) / Decimal(str(step))
-    return float(quotient.quantize(Decimal(1), rounding=ROUND_HALF_UP) * Decimal(str(step)))
+    return float(_rounded(value, step))
+
+
+def round_whole(value: float, step: float = 1) -> int:
+    """`round_half_up` as an exact integer: 1e300 stays 1 and 300 zeros, where a round trip
+    through a float would print its binary digits or overflow."""
+    return int(_rounded(value, step))
 
 
 def round_significant(value: float, digits: int = 2) -> int:
     """Keep `digits` significant figures: 196 -> 200, 1234 -> 1200, 7 -> 7."""
     if value == 0:
         return 0
-    magnitude = len(str(int(abs(round_half_up(value))))) - digits
+    magnitude = len(str(abs(round_whole(value)))) - digits
     step = 10 ** max(magnitude, 0)
-    return int(round_half_up(value, step))
+    return round_whole(value, step)
 
 
 def group_thousands(number: int, lang: str) -> str:
@@ -188,7 +213,7 @@ def group_thousands(number: int, lang: str) -> str:
 
 def money(amount: float, lang: str, step: int = 100) -> str:
     """Euros rounded to `step`: fr '2.800€', nl '€ 2.800', en '€2,800'."""
-    number = group_thousands(int(round_half_up(amount, step)), lang)
+    number = group_thousands(round_whole(amount, step), lang)
     if lang == "fr":
         return f"{number}€"
     if lang == "nl":
@@ -203,8 +228,9 @@ def headcount(value: float, lang: str) -> str:
 
 def whole_percent(fraction: float) -> int:
     """0.285 -> 29: scaled in decimal, since 0.285 * 100 is 28.499999... in binary floats."""
-    scaled = Decimal(str(fraction)) * 100
-    return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    with localcontext(WIDE):
+        scaled = _decimal(fraction) * 100
+        return int(scaled.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def percent(fraction: float, lang: str) -> str:
@@ -223,7 +249,7 @@ def growth(rate: float, lang: str) -> str:
 def age(years: float, lang: str) -> str:
     _check_lang(lang)
     unit = {"fr": "ans", "nl": "jaar", "en": "years"}[lang]
-    return f"{int(round_half_up(years))} {unit}"
+    return f"{round_whole(years)} {unit}"
 
 
 def insertion(rate: float, channel: str | None, lang: str) -> str:
@@ -425,7 +451,7 @@ def context_value(value: float, unit: str | None, lang: str) -> str:
         return headcount(value * 1000, lang)
     if unit == "persons":
         return headcount(value, lang)
-    return group_thousands(int(round_half_up(value)), lang)
+    return group_thousands(round_whole(value), lang)
 
 
 def context_line(row: dict, lang: str) -> str:

@@ -18,14 +18,24 @@ from metiers import mart
 from metiers.display import LANGUAGES
 from metiers.errors import UsageError
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet runs as a formula (OWASP, CSV injection): a cell starting with = + - @,
+# also after leading blanks (' =1+1'), or starting with a tab or a carriage return.
+FORMULA = re.compile(r"[\t\r]|[ \t\r\n]*[=+\-@]")
+# A plain signed number (' -2', '+3.5') is data a spreadsheet reads as a number: left as is.
+PLAIN_NUMBER = re.compile(r" *[+-]?[0-9]+(?:[.,][0-9]+)? *")
 
 
 def csv_safe(text: str | None) -> str | None:
-    """A cell a spreadsheet will show as text, never run as a formula ('+5%' -> "'+5%")."""
-    if text and text.startswith(FORMULA_STARTS):
+    """A cell a spreadsheet will show as text, never run as a formula ('+5%' -> "'+5%",
+    ' =1+1' -> "' =1+1"); plain numbers written as text stay as they are."""
+    if text and FORMULA.match(text) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
+
+
+def csv_safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column of `frame` made safe with `csv_safe`; number columns untouched."""
+    return frame.with_columns(pl.col(pl.String).map_elements(csv_safe, return_dtype=pl.String))
 
 
 # Slugs become file names: only what a URL path segment would hold.
@@ -131,9 +141,7 @@ def export_csv(
     decimal comma, as spreadsheets set to Belgian (French or Dutch) locales expect."""
     if separator not in (",", ";"):
         raise UsageError(f"CSV separator must be ',' or ';', not {separator!r}")
-    frame = cards_frame(connection).with_columns(
-        pl.col(pl.String).map_elements(csv_safe, return_dtype=pl.String)
-    )
+    frame = csv_safe_frame(cards_frame(connection))
     target = out_dir / "cards.csv"
     with _written(target, binary=True) as handle:
         frame.write_csv(

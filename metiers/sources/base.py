@@ -25,6 +25,8 @@ TRUE_WORDS = {"true", "1", "yes", "y", "oui", "ja", "vrai", "waar"}
 FALSE_WORDS = {"false", "0", "no", "n", "non", "nee", "faux", "onwaar"}
 SAMPLE_SIZE = 5
 NOT_FINITE = r"(?i)^[+-]?(?:nan|inf|infinity)$"
+FINITE_RULE = "finite number (no NaN or infinity)"
+FLAT_RULE = "flat column (no struct/list/map)"
 
 
 @dataclass
@@ -153,6 +155,9 @@ def conform(raw: RawTable, spec: SourceSpec, path: Path, strict: bool = True) ->
         # Adapters of structured formats hand over typed frames of their own shape.
         return frame
     present = frame.collect_schema()
+    nested = nested_column_failures(present, spec, path)
+    if nested:
+        raise DataRejected(nested, stage="ingest")
     missing = [c.name for c in spec.columns if c.required and c.name not in present]
     if missing:
         found = [name for name in present.names() if name != SOURCE_ROW]
@@ -202,30 +207,75 @@ def lossy_columns(raw: RawTable, spec: SourceSpec) -> list[str]:
     ]
 
 
+def _is_flat(dtype: pl.DataType) -> bool:
+    return not (dtype.is_nested() or isinstance(dtype, pl.Object))
+
+
+def _accepts(declared: pl.DataType, found: pl.DataType) -> bool:
+    """A nested column is only taken where the registry declares one (`list_text`), and
+    then only as a list of plain values: casting a struct or a map to text would stage
+    '{1,"x"}' as if it were data."""
+    if isinstance(declared, pl.List) and isinstance(found, pl.List | pl.Array):
+        return _is_flat(found.inner)
+    return False
+
+
+def nested_column_failures(present: pl.Schema, spec: SourceSpec, path: Path) -> list[DataProblem]:
+    """Struct, list, array or map columns of a raw file (Parquet carries them) that the
+    registry does not declare as lists; declared or not, none of them is cast to text."""
+    declared = spec.schema
+    problems = []
+    for name, dtype in present.items():
+        if _is_flat(dtype) or (name in declared and _accepts(declared[name], dtype)):
+            continue
+        problems.append(
+            DataProblem(
+                file=str(path),
+                column=name,
+                rule=f"{FLAT_RULE}; found {dtype}",
+            )
+        )
+    return problems
+
+
 def non_finite_failures(raw: RawTable, spec: SourceSpec, path: Path) -> list[DataProblem]:
-    """NaN or infinite values in columns that came typed as floats (Parquet): no cast sees
-    them, and GX's pandas engine counts NaN as missing."""
+    """NaN or infinite values in number columns after the cast: floats that came typed
+    (Parquet), where no cast sees them and GX's pandas engine counts NaN as missing; text
+    too large for a float ('1e309' casts to infinity, which every range rule lets through);
+    and the number columns of adapters that hand over typed frames."""
     frame = normalise_names(raw.with_source_row(), spec)
     present = frame.collect_schema()
-    problems = []
+    checks: dict[str, pl.Expr] = {}
     for column in spec.columns:
-        if column.name not in present or not present[column.name].is_float():
+        if column.name not in present or not column.dtype.is_float():
             continue
-        value = pl.col(column.name)
-        bad = frame.filter(value.is_nan() | value.is_infinite()).select(SOURCE_ROW, column.name)
+        found, value = present[column.name], pl.col(column.name)
+        if found.is_float():
+            checks[column.name] = value.is_nan() | value.is_infinite()
+        elif found == pl.String:
+            checks[column.name] = _cast_expression(column, found, strict=False).is_infinite()
+    if not spec.columns:
+        checks = {
+            name: pl.col(name).is_infinite() for name, dtype in present.items() if dtype.is_float()
+        }
+    problems = []
+    for name, is_bad in checks.items():
+        shown = [SOURCE_ROW, name] if SOURCE_ROW in present else [name]
+        bad = frame.filter(is_bad.fill_null(False)).select(shown)
         count = bad.select(pl.len()).collect().item()
-        if count:
-            sample = bad.head(SAMPLE_SIZE).collect()
-            problems.append(
-                DataProblem(
-                    file=str(path),
-                    column=column.name,
-                    rule="finite number (no NaN or infinity)",
-                    sample=sample[column.name].to_list(),
-                    rows=sample[SOURCE_ROW].to_list(),
-                    count=count,
-                )
+        if not count:
+            continue
+        sample = bad.head(SAMPLE_SIZE).collect()
+        problems.append(
+            DataProblem(
+                file=str(path),
+                column=name,
+                rule=FINITE_RULE,
+                sample=sample[name].to_list(),
+                rows=sample[SOURCE_ROW].to_list() if SOURCE_ROW in sample.columns else [],
+                count=count,
             )
+        )
     return problems
 
 
