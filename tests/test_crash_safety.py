@@ -243,12 +243,15 @@ def test_a_partial_staging_file_left_by_a_killed_writer_is_removed(
     marts = tmp_path / "marts"
     shutil.copytree(published.marts, marts)
     staging = tmp_path / "staging"
-    # What SIGKILL inside sink_parquet leaves: half a Parquet file under the dead writer's pid.
+    # What SIGKILL inside sink_parquet leaves: half a Parquet file in a folder named after the
+    # dead writer's pid (and, from older versions, a bare `.partial` file).
     writer = subprocess.Popen(["true"])  # a writer that is gone by now
     writer.wait(timeout=30)
     leftover = staging / "register" / f".register_2025.parquet.{writer.pid}.partial"
-    leftover.parent.mkdir(parents=True)
-    leftover.write_bytes(b"PAR1 half a row group")
+    leftover.mkdir(parents=True)
+    (leftover / "register_2025.parquet").write_bytes(b"PAR1 half a row group")
+    older = staging / "register" / f".register_2024.parquet.{writer.pid}.partial"
+    older.write_bytes(b"PAR1 half a row group")
 
     version = run_refresh_cli(published.raw, marts)
     assert published_state(marts / PUBLISHED_NAME)["versions"] == [version]
