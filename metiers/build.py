@@ -23,7 +23,7 @@ from metiers.freshness import source_freshness
 from metiers.ingest import relative_raw_path
 from metiers.quarantine import FileIntake, Intake
 from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
-from metiers.sources.base import write_parquet_atomically
+from metiers.sources.base import remove_partial, write_parquet_atomically
 from metiers.sources.registry import load_reconciliation
 from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
@@ -84,15 +84,15 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_partials(staging_dir: Path) -> list[Path]:
-    """Half-written staging files (`.<name>.<pid>.partial`) of writers that died. A live
+    """Half-written staging folders (`.<name>.<pid>.partial`) of writers that died. A live
     writer's (a `metiers validate` running beside the refresh) are left alone."""
     removed = []
     if not staging_dir.is_dir():
         return removed
-    for partial in staging_dir.rglob(".*.partial"):
+    for partial in list(staging_dir.rglob(".*.partial")):
         pid = partial.name.rsplit(".", 2)[-2]
         if pid.isdigit() and not _alive(int(pid)):
-            partial.unlink(missing_ok=True)
+            remove_partial(partial)
             removed.append(partial)
     return removed
 

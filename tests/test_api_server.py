@@ -20,6 +20,13 @@ from deliverytools import SEED_SLUG, copy_published, publish_variant
 
 from metiers.config import PROJECT_ROOT, Settings
 
+# Bounds for a machine 5x slower than an idle one; a wait that reaches one fails, saying what
+# it waited for.
+START_SECONDS = 120
+SERVED_SECONDS = 120
+# Responses of one version the load sees before the next version is published.
+RESPONSES_PER_VERSION = 20
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -41,13 +48,16 @@ def running_server(marts_dir: Path, log: Path) -> Iterator[str]:
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + START_SECONDS
             while True:
                 with contextlib.suppress(httpx.TransportError):  # not listening yet
                     if httpx.get(f"{base}/health", timeout=2).status_code == 200:
                         break
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"server did not start: {log.read_text()}")
+                if process.poll() is not None:
+                    pytest.fail(f"server exited ({process.returncode}): {log.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server not answering /health after {START_SECONDS} s: "
+                                f"{log.read_text()}")  # fmt: skip
                 time.sleep(0.2)
             yield base
         finally:
@@ -96,6 +106,20 @@ def test_new_versions_are_served_under_load_without_a_failed_request(
                     # Version and content come from the same file, never a mix.
                     seen[f"{document['publication']['version']} {headcount['display']}"] += 1
 
+    def wait_until_served(expected: str) -> None:
+        """Poll until the load got RESPONSES_PER_VERSION responses of `expected`."""
+        deadline = time.monotonic() + SERVED_SECONDS
+        while time.monotonic() < deadline:
+            with lock:
+                if seen[expected] >= RESPONSES_PER_VERSION or failures:
+                    return
+            time.sleep(0.05)
+        with lock:
+            pytest.fail(
+                f"{RESPONSES_PER_VERSION} responses of {expected!r} not served within "
+                f"{SERVED_SECONDS} s; served {dict(seen)}"
+            )
+
     with running_server(marts.marts_dir, tmp_path / "server.log") as base:
         first = httpx.get(f"{base}/health").json()["version"]
         workers = [threading.Thread(target=hammer, args=(base,)) for _ in range(4)]
@@ -103,17 +127,21 @@ def test_new_versions_are_served_under_load_without_a_failed_request(
             worker.start()
         published = []
         try:
+            current = f"{first} ~200"
             for number in range(1, 4):
-                time.sleep(0.7)
+                wait_until_served(current)
                 version = f"2999010{number}T000000Z-switch{number:02d}"
                 publish_variant(marts, version, f"~{number}00")
-                published.append(f"{version} ~{number}00")
-            time.sleep(0.7)
+                current = f"{version} ~{number}00"
+                published.append(current)
+            wait_until_served(current)
         finally:
             stop.set()
             for worker in workers:
-                worker.join(timeout=30)
+                worker.join(timeout=SERVED_SECONDS)
         last = httpx.get(f"{base}/health").json()["version"]
+    if any(worker.is_alive() for worker in workers):
+        pytest.fail(f"a load thread did not stop within {SERVED_SECONDS} s")
     assert failures == []
     assert seen[f"{first} ~200"] > 0
     for expected in published:

@@ -25,8 +25,10 @@ from rawdata import person, write_catalogue, write_register
 from metiers.config import PUBLISHED_NAME
 from metiers.faults import PAUSE_AT, PAUSE_FILE, PAUSE_SECONDS, STAGES
 
-MARKER_TIMEOUT = 60
-REFRESH_TIMEOUT = 180
+# Generous bounds for a machine 5x slower than an idle one (a refresh of the small raw folder
+# takes about 15 s there); a test that reaches one fails saying what it waited for.
+REFRESH_TIMEOUT = 300
+MARKER_TIMEOUT = REFRESH_TIMEOUT
 # What a reader checks: the version, and the data behind it (count, slugs, every column).
 FIGURES_SQL = (
     "SELECT count(*), sum(hash(slug)), "
@@ -83,10 +85,13 @@ def refresh_env(**extra: str) -> dict[str, str]:
 
 def run_refresh_cli(raw: Path, marts: Path) -> str:
     """A normal refresh in a subprocess; it must publish. Returns the version it printed."""
-    result = subprocess.run(
-        refresh_command(raw, marts), env=refresh_env(), cwd=marts.parent,
-        capture_output=True, text=True, timeout=REFRESH_TIMEOUT,
-    )  # fmt: skip
+    try:
+        result = subprocess.run(
+            refresh_command(raw, marts), env=refresh_env(), cwd=marts.parent,
+            capture_output=True, text=True, timeout=REFRESH_TIMEOUT,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as error:
+        pytest.fail(f"the refresh did not finish within {REFRESH_TIMEOUT} s:\n{error.stderr}")
     assert result.returncode == 0, f"refresh failed ({result.returncode}):\n{result.stderr}"
     match = VERSION_LINE.search(result.stdout)
     assert match, f"no version in the refresh's output:\n{result.stdout}"
@@ -243,12 +248,15 @@ def test_a_partial_staging_file_left_by_a_killed_writer_is_removed(
     marts = tmp_path / "marts"
     shutil.copytree(published.marts, marts)
     staging = tmp_path / "staging"
-    # What SIGKILL inside sink_parquet leaves: half a Parquet file under the dead writer's pid.
+    # What SIGKILL inside sink_parquet leaves: half a Parquet file in a folder named after the
+    # dead writer's pid (and, from older versions, a bare `.partial` file).
     writer = subprocess.Popen(["true"])  # a writer that is gone by now
     writer.wait(timeout=30)
     leftover = staging / "register" / f".register_2025.parquet.{writer.pid}.partial"
-    leftover.parent.mkdir(parents=True)
-    leftover.write_bytes(b"PAR1 half a row group")
+    leftover.mkdir(parents=True)
+    (leftover / "register_2025.parquet").write_bytes(b"PAR1 half a row group")
+    older = staging / "register" / f".register_2024.parquet.{writer.pid}.partial"
+    older.write_bytes(b"PAR1 half a row group")
 
     version = run_refresh_cli(published.raw, marts)
     assert published_state(marts / PUBLISHED_NAME)["versions"] == [version]

@@ -83,10 +83,11 @@ def test_flow_reports_rejected_data(prefect_harness, tmp_path: Path) -> None:
     assert not (tmp_path / "marts" / "metiers.duckdb").exists()
 
 
-def _task_runs(flow_run_id, settle_seconds: float = 30) -> dict[str, list]:
+def _task_runs(flow_run_id, settle_seconds: float = 150) -> dict[str, list]:
     """Task runs of a flow run by task name, with their states, from the Prefect API. Task
     states reach the server as events, a moment after the flow returns: wait until every one
-    is final and their number stops changing."""
+    is final and their number stops changing; fail, saying so, if they have not settled
+    within `settle_seconds` (generous for a machine 5x slower than an idle one)."""
     import time
 
     from prefect.client.orchestration import get_client
@@ -100,8 +101,13 @@ def _task_runs(flow_run_id, settle_seconds: float = 30) -> dict[str, list]:
             )
             states = sorted((run.name, run.state.name if run.state else "") for run in runs)
             settled = all(run.state and run.state.is_final() for run in runs)
-            if (settled and states == previous) or time.monotonic() > deadline:
+            if settled and states == previous:
                 break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"task runs of flow run {flow_run_id} not settled after {settle_seconds} s "
+                    f"(all final: {settled}): {states}"
+                )
             previous = states
             time.sleep(0.5)
     by_name: dict[str, list] = {}

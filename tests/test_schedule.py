@@ -22,6 +22,8 @@ from metiers.cli import app
 from metiers.config import Settings
 from metiers.runs import read_runs
 
+# Bounds for a machine 5x slower than an idle one; `wait_until` fails at them, saying what it
+# waited for.
 STARTUP_SECONDS = 180
 RUN_SECONDS = 600
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -155,7 +157,7 @@ def test_schedule_registers_the_monthly_deployment_and_runs_it(
                 lambda: client.read_flow_runs(
                     deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[found.id]))
                 ),
-                60, "scheduled runs", [serving],
+                STARTUP_SECONDS, "scheduled runs", [serving],
             )  # fmt: skip
             first_planned = min(run.expected_start_time for run in planned)
             assert first_planned == next_first_of_month_at_six(datetime.now(BRUSSELS))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +22,7 @@ from rawdata import (
 
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources import StagedFile, get_source, stage_file
+from metiers.sources.base import write_parquet_atomically
 
 REGISTER = get_source("register")
 INSERTION = get_source("insertion")
@@ -437,6 +439,40 @@ def test_rejected_file_leaves_no_staging_file(tmp_path):
     assert not out_path.exists()
     # Nor a half-written temporary file next to it.
     assert list(out_path.parent.glob("*")) == []
+
+
+def test_a_file_created_late_by_a_failed_sink_does_not_survive(tmp_path, monkeypatch):
+    """polars raises a failed sink's error before its writer thread is done, and that thread
+    may still create its file by path after the error (seen under load, once in 400 runs).
+    Here a fake sink does that deterministically: its thread creates the file only once the
+    write has failed and been cleaned up."""
+    failed = threading.Event()
+    late: list[str] = []
+
+    def create_late(path: Path) -> None:
+        failed.wait(timeout=60)
+        try:
+            path.write_bytes(b"PAR1 half a row group")
+            late.append("created")
+        except FileNotFoundError:
+            late.append("refused: its folder is gone")
+
+    def failing_sink(_frame, path, *_args, **_kwargs):
+        writer = threading.Thread(target=create_late, args=(Path(path),))
+        writer.start()
+        failing_sink.writer = writer
+        raise pl.exceptions.InvalidOperationError("conversion from `str` to `i32` failed")
+
+    monkeypatch.setattr(pl.LazyFrame, "sink_parquet", failing_sink)
+    out_path = tmp_path / "staging" / "register_2024.parquet"
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        write_parquet_atomically(pl.LazyFrame({"age": ["abc"]}), out_path)
+    failed.set()
+    failing_sink.writer.join(timeout=60)
+    if failing_sink.writer.is_alive():
+        pytest.fail("the fake writer thread did not finish within 60 s")
+    assert late == ["refused: its folder is gone"]
+    assert list(out_path.parent.iterdir()) == []
 
 
 # --- structure problems ---------------------------------------------------------------------

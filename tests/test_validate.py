@@ -185,8 +185,21 @@ def test_valid_register_passes(tmp_path):
     assert outcome.problems == []
 
 
-def test_source_parameters_bound_years_by_today():
-    assert validate.source_parameters() == {"current_year": date.today().year}
+@pytest.mark.parametrize("engine", ["gx", "duckdb"])
+def test_the_pipeline_rejects_register_years_after_this_year(tmp_path, engine):
+    """Through the entry point a refresh uses, with the parameters it supplies itself (not
+    SOURCE_PARAMETERS): a record of this year passes, one of next year breaks the year rule."""
+    register = get_source("register")
+    rows = [person(THIS_YEAR, "a", "2654"), person(THIS_YEAR + 1, "b", "2654")]
+    raw_path = write_register(tmp_path, THIS_YEAR, rows, fmt="csv")
+    staged = stage_file(raw_path, register, tmp_path / "staging" / f"{raw_path.stem}.parquet")
+    outcome = validate.validate_staged_file(
+        staged, register, batch_rows=1000, target=str(raw_path), engine=engine
+    )
+
+    broken = [(r.expectation, r.column, r.sample, r.rows) for r in outcome.results if not r.success]
+    # Line 3 of the CSV holds the record of next year.
+    assert broken == [("expect_column_values_to_be_between", "year", [THIS_YEAR + 1], [3])]
 
 
 # --- batching -----------------------------------------------------------------------------

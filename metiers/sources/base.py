@@ -7,8 +7,10 @@ the declared schema, and reporting what cannot be cast, happens here once for al
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -317,14 +319,39 @@ def find_cast_failures(
 
 
 def write_parquet_atomically(frame: pl.LazyFrame, out_path: Path) -> None:
-    """Stream the frame to a temporary file, then rename: no reader sees half a batch."""
+    """Stream the frame into a private folder `.<name>.<pid>.partial/`, then rename the file
+    into place: no reader sees half a batch.
+
+    When the sink fails, polars raises before its writer thread is done, and that thread may
+    still (re)create its file by path after we removed it (seen under load). So the folder is
+    removed, not just the file: a late create then finds no folder and fails, and nothing
+    survives the failed write."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.{os.getpid()}.partial")
+    partial.mkdir(exist_ok=True)
     try:
-        frame.sink_parquet(partial)
-        os.replace(partial, out_path)
+        frame.sink_parquet(partial / out_path.name)
+        os.replace(partial / out_path.name, out_path)
     finally:
-        partial.unlink(missing_ok=True)
+        remove_partial(partial)
+
+
+def remove_partial(partial: Path) -> None:
+    """Remove a staging folder of `write_parquet_atomically` (or a `.partial` file of older
+    versions). A writer thread may create its file in the folder while it is being removed;
+    removal is retried until the folder itself is gone."""
+    while True:
+        try:
+            if partial.is_dir():
+                shutil.rmtree(partial)
+            else:
+                partial.unlink()
+            return
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            if error.errno != errno.ENOTEMPTY:
+                raise
 
 
 def parquet_rows(path: Path) -> int:

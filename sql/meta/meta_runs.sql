@@ -24,7 +24,7 @@ COMMENT ON COLUMN meta_runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN meta_runs.ended_at IS 'When the run ended; for the publishing run, when it swapped the file in.';
 COMMENT ON COLUMN meta_runs.status IS 'published (a new version), unchanged (no input changed: nothing rebuilt or rewritten), rejected (data failed validation: nothing published) or failed (a task raised: nothing published).';
 COMMENT ON COLUMN meta_runs.mode IS 'incremental (unchanged files reused) or full (--full: everything read again).';
-COMMENT ON COLUMN meta_runs.trigger IS 'What started the run: cli, flow or schedule.';
+COMMENT ON COLUMN meta_runs.trigger IS 'What started the run: cli (metiers refresh), flow (the Prefect flow called from Python), deployment (a scheduled or manually triggered run of the deployment that metiers schedule serves) or bench (bench/refresh_incremental.py).';
 COMMENT ON COLUMN meta_runs.version IS 'Version the run published, or the one it left in place when unchanged.';
 COMMENT ON COLUMN meta_runs.failed_task IS 'Task (stage) a failed or rejected run stopped in: discover, intake, quarantine, build, validate-marts, publish.';
 COMMENT ON COLUMN meta_runs.error IS 'Why the run failed or was rejected, in one line.';
