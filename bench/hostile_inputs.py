@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +32,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +42,8 @@ from metiers.config import DEFAULT_RAW_DIR, DEFAULT_SOURCES_FILE  # noqa: E402
 
 GIB = 1 << 30
 MIB = 1 << 20
+# The CLI's progress line for each raw file: "2026-12-01 22:28:08,335 INFO intake 8/11: <file>"
+INTAKE_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) INFO intake \d+/\d+: (.+)$")
 
 
 # -- hostile files ----------------------------------------------------------------------------
@@ -144,19 +149,40 @@ class Result:
     exit_code: int
     seconds: float
     peak_rss_mib: float
-    raw_file_mib: float
+    bad_file: str
+    bad_file_bytes: int
+    bad_file_seconds: float | None  # from its intake line to the next file's
     rule: str
+
+
+def intake_seconds(output: str, relative: str) -> float | None:
+    """Seconds between the intake line of `relative` and the next intake line."""
+    times = []
+    for line in output.splitlines():
+        match = INTAKE_LINE.match(line.strip())
+        if match:
+            stamp = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")
+            times.append((stamp.timestamp() + int(match.group(2)) / 1000, match.group(3)))
+    for (start, name), (end, _next) in itertools.pairwise(times):
+        if name == relative:
+            return end - start
+    return None
+
+
+def size_text(size: int) -> str:
+    return f"{size / MIB:.1f} MB" if size >= MIB else f"{size / 1024:.0f} KB"
 
 
 def run_case(case: Case, source: Path, work: Path) -> Result:
     root = work / case.name.replace(" ", "_").replace(",", "")
-    shutil.copytree(source, root / "raw")
-    broken = 0.0
+    raw = root / "raw"
+    shutil.copytree(source, raw)
+    bad, bad_bytes = "", 0
     if case.make:
-        before = {path: path.stat().st_mtime_ns for path in (root / "raw").rglob("*")}
-        case.make(root / "raw")
-        changed = [p for p in (root / "raw").rglob("*") if before.get(p) != p.stat().st_mtime_ns]
-        broken = sum(path.stat().st_size for path in changed if path.is_file()) / MIB
+        before = {path: path.stat().st_mtime_ns for path in raw.rglob("*") if path.is_file()}
+        case.make(raw)
+        (changed,) = [path for path in before if before[path] != path.stat().st_mtime_ns]
+        bad, bad_bytes = changed.relative_to(raw).as_posix(), changed.stat().st_size
     command = [sys.executable, "-m", "metiers", "refresh", "--no-prefect"]
     command += ["--raw-dir", str(root / "raw"), "--marts-dir", str(root / "marts")]
     if case.registry:
@@ -169,14 +195,19 @@ def run_case(case: Case, source: Path, work: Path) -> Result:
         _pid, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     output = (root / "out.txt").read_text(errors="replace")
-    rule = next((line.strip()[:160] for line in output.splitlines() if "fails rule" in line), "")
+    rule = next(
+        (line.split("fails rule ", 1)[1] for line in output.splitlines() if "fails rule" in line),
+        "",
+    )
     shutil.rmtree(root, ignore_errors=True)
     return Result(
         case=case.name,
         exit_code=os.waitstatus_to_exitcode(status),
         seconds=seconds,
         peak_rss_mib=usage.ru_maxrss / 1024,
-        raw_file_mib=broken,
+        bad_file=bad,
+        bad_file_bytes=bad_bytes,
+        bad_file_seconds=intake_seconds(output, bad) if bad else None,
         rule=rule,
     )
 
@@ -194,17 +225,20 @@ def main() -> None:
     clean = results[0]
     print(f"hostile inputs against a clean refresh of {args.raw_dir} (--no-prefect)")
     print(
-        f"  {'case':36} {'exit':>4} {'file MiB':>9} {'wall s':>7} {'x clean':>7} "
+        f"  {'case':34} {'exit':>4} {'bad file':>9} {'its s':>6} {'wall s':>7} {'x clean':>7} "
         f"{'peak MiB':>9} {'x clean':>7}"
     )
     for result in results:
+        size = size_text(result.bad_file_bytes) if result.bad_file else "-"
+        its = f"{result.bad_file_seconds:.2f}" if result.bad_file_seconds is not None else "-"
         print(
-            f"  {result.case:36} {result.exit_code:>4} {result.raw_file_mib:>9.1f} "
+            f"  {result.case:34} {result.exit_code:>4} {size:>9} {its:>6} "
             f"{result.seconds:>7.1f} {result.seconds / clean.seconds:>7.2f} "
             f"{result.peak_rss_mib:>9.0f} {result.peak_rss_mib / clean.peak_rss_mib:>7.2f}"
         )
+    print("  its s: from the bad file's intake line to the next file's (reading, checks, report)")
     for result in results[1:]:
-        print(f"  {result.case}: {result.rule}")
+        print(f"  {result.case}: {result.bad_file}: {result.rule}")
     worst = max(result.peak_rss_mib for result in results)
     print(f"  highest peak: {worst:.0f} MiB (limit of the check: 2048 MiB)")
     if args.json:
