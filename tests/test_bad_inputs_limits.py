@@ -17,6 +17,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,17 @@ def far_cell_hidden(raw: Path) -> None:
     rewrite_xlsx(raw / INSERTION, edit)
 
 
+def shared_strings_declared_by_billions(raw: Path) -> None:
+    """calamine reserves the shared strings table's declared size up front (and aborts)."""
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/sharedStrings.xml":
+            return data
+        return re.sub(rb'uniqueCount="[0-9]+"', b'uniqueCount="4000000000"', data)
+
+    rewrite_xlsx(raw / INSERTION, edit)
+
+
 def xlsx_with_big_member(raw: Path) -> None:
     """A 4 MB member (zeros: a few kilobytes compressed) added to the workbook."""
 
@@ -220,6 +232,9 @@ CASES = [
     Case(Fault("insertion_far_cell_behind_a_false_dimension", "insertion", INSERTION,
                far_cell_hidden, 0,
                (*limit_words("max_sheet_cells"), "a cell at XFD1048576"))),
+    Case(Fault("insertion_shared_strings_declared_by_billions", "insertion", INSERTION,
+               shared_strings_declared_by_billions, 0,
+               (*limit_words("max_sheet_cells"), "uniqueCount=4000000000"))),
     Case(Fault("insertion_member_past_decompressed_limit", "insertion", INSERTION,
                xlsx_with_big_member, 0,
                (*limit_words("max_decompressed_bytes", 1_000_000), "xl/media/padding.bin")),

@@ -330,6 +330,8 @@ class _SheetExtent:
     last_row: int = 0
     last_column: int = 0
     text: int = 0
+    # Cells and shared strings met: calamine keeps each one, repeated references included.
+    items: int = 0
 
 
 def _scan_xml_member(
@@ -364,6 +366,10 @@ def _scan_xml_member(
     def start(tag: str, attributes: dict[str, str]) -> None:
         extent.text = 0
         local = tag.rpartition(":")[2]
+        if local in ("c", "si"):
+            extent.items += 1
+            if extent.items > limits.max_sheet_cells:
+                raise stop("max_sheet_cells", f"more than {limits.max_sheet_cells} <{local}> items")
         if local == "row":
             given = attributes.get("r")
             extent.row = int(given) if given and given.isdigit() else extent.row + 1
@@ -388,6 +394,12 @@ def _scan_xml_member(
             if end:
                 row, column = _parse_reference(end, path, where)
                 check_extent(row, column, f"the declared dimension {declared}")
+        elif local == "sst":
+            # calamine reserves room for the declared number of shared strings up front.
+            for name in ("uniqueCount", "count"):
+                declared = attributes.get(name, "")
+                if declared.isdigit() and int(declared) > limits.max_sheet_cells:
+                    raise stop("max_sheet_cells", f"{name}={declared} shared strings declared")
 
     def end(_tag: str) -> None:
         extent.text = 0
