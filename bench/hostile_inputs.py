@@ -168,14 +168,15 @@ class Result:
 
 
 def intake_seconds(output: str) -> dict[str, float]:
-    """Seconds per raw file: from its intake line to the next one (the last file has none)."""
+    """Seconds per raw file. The CLI logs a file's progress line once its intake is done, so
+    a file took from the previous file's line to its own (the first file has none)."""
     times = []
     for line in output.splitlines():
         match = INTAKE_LINE.match(line.strip())
         if match:
             stamp = datetime.strptime(match.group(1), "%Y-%m-%d %H:%M:%S")
             times.append((stamp.timestamp() + int(match.group(2)) / 1000, match.group(3)))
-    return {name: end - start for (start, name), (end, _next) in itertools.pairwise(times)}
+    return {name: end - start for (start, _previous), (end, name) in itertools.pairwise(times)}
 
 
 def seconds_text(seconds: float | None) -> str:
@@ -240,7 +241,7 @@ def main() -> None:
     clean = results[0]
     print(f"hostile inputs against a clean refresh of {args.raw_dir} (--no-prefect)")
     print(
-        f"  {'case':34} {'exit':>4} {'bad file':>9} {'its s':>6} {'clean':>6} {'wall s':>7} "
+        f"  {'case':38} {'exit':>4} {'bad file':>9} {'its s':>6} {'clean':>6} {'wall s':>7} "
         f"{'x clean':>7} {'peak MiB':>9} {'x clean':>7}"
     )
     for result in results:
@@ -248,13 +249,13 @@ def main() -> None:
         its = result.intake.get(result.bad_file)
         genuine = clean.intake.get(result.bad_file)
         print(
-            f"  {result.case:34} {result.exit_code:>4} {size:>9} {seconds_text(its):>6} "
+            f"  {result.case:38} {result.exit_code:>4} {size:>9} {seconds_text(its):>6} "
             f"{seconds_text(genuine):>6} {result.seconds:>7.1f} "
             f"{result.seconds / clean.seconds:>7.2f} {result.peak_rss_mib:>9.0f} "
             f"{result.peak_rss_mib / clean.peak_rss_mib:>7.2f}"
         )
     print(
-        "  its s: the bad file's intake (from its progress line to the next file's); "
+        "  its s: the bad file's intake (from the previous file's progress line to its own); "
         "clean: the genuine file's"
     )
     for result in results[1:]:

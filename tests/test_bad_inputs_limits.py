@@ -13,6 +13,7 @@ message and the quarantine report name the file and the limit (`limits.<name> = 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -480,6 +481,29 @@ def test_lines_and_cells_are_measured_across_window_edges(tmp_path: Path) -> Non
             scan_text(path, Limits(max_line_bytes=100, max_cell_bytes=7))
         assert cell_error.value.problems[0].rows == [shift + 1]
         assert "limits.max_cell_bytes = 7" in cell_error.value.problems[0].rule
+
+
+def test_documented_defaults_are_the_defaults() -> None:
+    """The defaults operators read (sources.toml's header, docs/operations.md) are the ones
+    the code applies."""
+    defaults = dataclasses.asdict(Limits())
+    comment = "".join(
+        line for line in DEFAULT_SOURCES_FILE.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    )  # fmt: skip
+    in_registry = {name: int(value) for name, value in re.findall(r"(max_\w+) = (\d+)", comment)}
+    assert in_registry == defaults
+    operations = (DEFAULT_SOURCES_FILE.parent / "docs" / "operations.md").read_text()
+    in_docs = {}
+    for names, values in re.findall(
+        r"^\| (`max_[^|]+) \| ([0-9, ]+?)(?: \(| \|)", operations, re.M
+    ):
+        keys = re.findall(r"`(max_\w+)`", names)
+        numbers = [
+            int(value.replace(",", "")) for value in re.findall(r"[0-9][0-9,]*[0-9]|[0-9]", values)
+        ]
+        in_docs.update(zip(keys, numbers, strict=True))
+    assert in_docs == defaults
 
 
 def test_column_letters() -> None:
