@@ -13,10 +13,12 @@ message and the quarantine report name the file and the limit (`limits.<name> = 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +152,17 @@ def far_cell_hidden(raw: Path) -> None:
     rewrite_xlsx(raw / INSERTION, edit)
 
 
+def shared_strings_declared_by_billions(raw: Path) -> None:
+    """calamine reserves the shared strings table's declared size up front (and aborts)."""
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name != "xl/sharedStrings.xml":
+            return data
+        return re.sub(rb'uniqueCount="[0-9]+"', b'uniqueCount="4000000000"', data)
+
+    rewrite_xlsx(raw / INSERTION, edit)
+
+
 def xlsx_with_big_member(raw: Path) -> None:
     """A 4 MB member (zeros: a few kilobytes compressed) added to the workbook."""
 
@@ -220,6 +233,9 @@ CASES = [
     Case(Fault("insertion_far_cell_behind_a_false_dimension", "insertion", INSERTION,
                far_cell_hidden, 0,
                (*limit_words("max_sheet_cells"), "a cell at XFD1048576"))),
+    Case(Fault("insertion_shared_strings_declared_by_billions", "insertion", INSERTION,
+               shared_strings_declared_by_billions, 0,
+               (*limit_words("max_sheet_cells"), "uniqueCount=4000000000"))),
     Case(Fault("insertion_member_past_decompressed_limit", "insertion", INSERTION,
                xlsx_with_big_member, 0,
                (*limit_words("max_decompressed_bytes", 1_000_000), "xl/media/padding.bin")),
@@ -465,6 +481,29 @@ def test_lines_and_cells_are_measured_across_window_edges(tmp_path: Path) -> Non
             scan_text(path, Limits(max_line_bytes=100, max_cell_bytes=7))
         assert cell_error.value.problems[0].rows == [shift + 1]
         assert "limits.max_cell_bytes = 7" in cell_error.value.problems[0].rule
+
+
+def test_documented_defaults_are_the_defaults() -> None:
+    """The defaults operators read (sources.toml's header, docs/operations.md) are the ones
+    the code applies."""
+    defaults = dataclasses.asdict(Limits())
+    comment = "".join(
+        line for line in DEFAULT_SOURCES_FILE.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+    )  # fmt: skip
+    in_registry = {name: int(value) for name, value in re.findall(r"(max_\w+) = (\d+)", comment)}
+    assert in_registry == defaults
+    operations = (DEFAULT_SOURCES_FILE.parent / "docs" / "operations.md").read_text()
+    in_docs = {}
+    for names, values in re.findall(
+        r"^\| (`max_[^|]+) \| ([0-9, ]+?)(?: \(| \|)", operations, re.M
+    ):
+        keys = re.findall(r"`(max_\w+)`", names)
+        numbers = [
+            int(value.replace(",", "")) for value in re.findall(r"[0-9][0-9,]*[0-9]|[0-9]", values)
+        ]
+        in_docs.update(zip(keys, numbers, strict=True))
+    assert in_docs == defaults
 
 
 def test_column_letters() -> None:

@@ -57,7 +57,6 @@ ARCHIVE_MAGIC = (
     (b"PK\x03\x04", "zip"),
     (b"PK\x05\x06", "zip"),
     (b"PK\x07\x08", "zip"),
-    (b"BZh", "bzip2"),
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
     (b"7z\xbc\xaf\x27\x1c", "7z"),
@@ -75,6 +74,8 @@ WINDOW_CAP = 1 << 20
 READ_CHUNK = 1 << 20
 GUNZIP_PREFIX = ".gunzip-"
 CELL_REFERENCE = re.compile(r"^\$?([A-Za-z]+)\$?([0-9]+)$")
+# "BZh", the block size, then a block's or the end's magic: a header named BZh... is text.
+BZIP2_MAGIC = re.compile(rb"^BZh[1-9](?:1AY&SY|\x17rE8P\x90)")
 
 
 def limit_breach(
@@ -98,7 +99,7 @@ def archive_kind(head: bytes) -> str | None:
     for magic, kind in ARCHIVE_MAGIC:
         if head.startswith(magic):
             return kind
-    return None
+    return "bzip2" if BZIP2_MAGIC.match(head) else None
 
 
 def check_text_file(path: Path, limits: Limits | None = None, separator: str | None = None) -> None:
@@ -107,7 +108,7 @@ def check_text_file(path: Path, limits: Limits | None = None, separator: str | N
     limits = limits or DEFAULT_LIMITS
     with path.open("rb") as handle:
         header = handle.readline(limits.max_line_bytes + 1)
-    kind = archive_kind(header[:8])
+    kind = archive_kind(header[:10])
     if kind:
         raise _unreadable(
             path,
@@ -329,6 +330,8 @@ class _SheetExtent:
     last_row: int = 0
     last_column: int = 0
     text: int = 0
+    # Cells and shared strings met: calamine keeps each one, repeated references included.
+    items: int = 0
 
 
 def _scan_xml_member(
@@ -363,6 +366,10 @@ def _scan_xml_member(
     def start(tag: str, attributes: dict[str, str]) -> None:
         extent.text = 0
         local = tag.rpartition(":")[2]
+        if local in ("c", "si"):
+            extent.items += 1
+            if extent.items > limits.max_sheet_cells:
+                raise stop("max_sheet_cells", f"more than {limits.max_sheet_cells} <{local}> items")
         if local == "row":
             given = attributes.get("r")
             extent.row = int(given) if given and given.isdigit() else extent.row + 1
@@ -387,6 +394,12 @@ def _scan_xml_member(
             if end:
                 row, column = _parse_reference(end, path, where)
                 check_extent(row, column, f"the declared dimension {declared}")
+        elif local == "sst":
+            # calamine reserves room for the declared number of shared strings up front.
+            for name in ("uniqueCount", "count"):
+                declared = attributes.get(name, "")
+                if declared.isdigit() and int(declared) > limits.max_sheet_cells:
+                    raise stop("max_sheet_cells", f"{name}={declared} shared strings declared")
 
     def end(_tag: str) -> None:
         extent.text = 0
