@@ -3,7 +3,9 @@
 Readers that opened the previous file keep reading it until they reconnect; new readers get
 the new one whole. Publication is all or nothing: every version is copied into history/ (a
 separate, read-only file, never a hard link to the live one) BEFORE it goes live, so a failure
-there publishes nothing; after the swap nothing can turn the run into "failed".
+there publishes nothing; the copy waits as `.metiers-<version>.duckdb.pending` and takes its
+name once the version is live, so history never lists a version that was not. After the swap
+nothing can turn the run into "failed".
 """
 
 from __future__ import annotations
@@ -139,19 +141,44 @@ def _copy_read_only(source: Path, target: Path) -> None:
         partial.unlink(missing_ok=True)
 
 
+def _pending_path(target: Path) -> Path:
+    """Where a version's history copy waits for its swap: hidden from `history_files`, so a
+    version that never went live (a run killed before its swap) is never listed."""
+    return target.with_name(f".{target.name}.pending")
+
+
+def _promote(pending: Path, target: Path) -> None:
+    os.replace(pending, target)
+    _fsync_directory(target.parent)
+
+
+def _discard(path: Path) -> None:
+    """Remove a file of a publication that failed; a failure to do so must not hide why."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        log.warning("could not remove %s: %s", path, error)
+
+
 def _keep_current_in_history(settings: Settings) -> None:
     """The published file, if it is not in history yet (a file published before history
-    existed), so the version being replaced can be rolled back to."""
+    existed, or a run killed between its swap and naming its copy), so the version being
+    replaced can be rolled back to. Clears what killed runs left in history/ (we hold the
+    lock): half-made copies, and copies of versions that never went live."""
     path = settings.published_path
-    if not path.exists():
-        return
     for leftover in settings.history_dir.glob(".*.partial"):
-        leftover.unlink(missing_ok=True)  # a copy a killed refresh left (we hold the lock)
-    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    version = published_version(path) or modified.strftime("%Y%m%dT%H%M%SZ")
-    target = history_path(settings, version)
-    if not target.exists():
-        _copy_read_only(path, target)
+        leftover.unlink(missing_ok=True)
+    if path.exists():
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        version = published_version(path) or modified.strftime("%Y%m%dT%H%M%SZ")
+        target = history_path(settings, version)
+        if not target.exists():
+            if _pending_path(target).is_file():
+                _promote(_pending_path(target), target)  # whole: it was synced before its swap
+            else:
+                _copy_read_only(path, target)
+    for leftover in settings.history_dir.glob(".*.pending"):
+        leftover.unlink(missing_ok=True)
 
 
 def _prune_history(settings: Settings) -> None:
@@ -258,13 +285,15 @@ def publish(
             ],
         )
         connection.execute("CHECKPOINT")
-    # Both copies are made before the swap: if either fails, nothing is published.
+    # The history copies are made before the swap: if one fails, nothing is published.
     kept = history_path(settings, version)
+    pending = _pending_path(kept)
     try:
         _keep_current_in_history(settings)
-        _copy_read_only(build_path, kept)
+        _copy_read_only(build_path, pending)
     except OSError as error:
-        build_path.unlink(missing_ok=True)
+        _discard(build_path)
+        _discard(pending)
         raise UsageError(
             f"could not keep version {version} in {settings.history_dir}: {error}; nothing "
             f"was published ({settings.published_path} is unchanged)"
@@ -273,13 +302,19 @@ def publish(
         swap_in(build_path, settings)
     except Exception as error:
         if build_path.exists():  # never renamed: the previous version is still the live one
-            kept.unlink(missing_ok=True)
-            build_path.unlink(missing_ok=True)
+            _discard(pending)
+            _discard(build_path)
             raise
         # Renamed: the new version is live; only syncing the folder failed.
         log.warning(
             "version %s is published, but syncing %s failed: %s", version, settings.marts_dir, error
         )
+    # Live from here on: nothing below may fail the run.
+    try:
+        _promote(pending, kept)
+    except OSError as error:
+        # Its copy stays as .pending; the next publication names it before replacing it.
+        log.warning("version %s is published; naming its history copy failed: %s", version, error)
     if run is not None:
         run.finish("published", version)
     _prune_history(settings)

@@ -244,6 +244,24 @@ def fail_after_rename(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> No
     monkeypatch.setattr(publish, "_fsync_directory", broken)
 
 
+def killed_before_swap(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """The run dies between its history copy and its swap (SystemExit: nothing cleans up)."""
+
+    def killed(_new_file: Path, _settings: Settings) -> None:
+        raise SystemExit(137)
+
+    monkeypatch.setattr(publish, "swap_in", killed)
+
+
+def fail_naming(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
+    """Giving the new version's copy its name in history fails once the version is live."""
+
+    def broken(_pending: Path, _target: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(publish, "_promote", broken)
+
+
 def fail_pruning(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     def broken(_settings: Settings) -> list[Path]:
         raise PermissionError(13, "Permission denied", str(settings.history_dir))
@@ -263,6 +281,8 @@ FAULTS = {
     "history-copy-fails": (fail_copy, "old", "failed", UsageError),
     "history-folder-occupied": (occupy_history, "old", "failed", UsageError),
     "swap-fails-before-rename": (fail_before_rename, "old", "failed", OSError),
+    "killed-before-swap": (killed_before_swap, "old", "failed", SystemExit),
+    "naming-fails-after-swap": (fail_naming, "new", "published", None),
     "sync-fails-after-rename": (fail_after_rename, "new", "published", None),
     "pruning-fails": (fail_pruning, "new", "published", None),
     "report-fails-after-publication": (fail_report, "new", "published", RuntimeError),
@@ -278,7 +298,7 @@ def test_a_failure_never_leaves_a_new_version_live_with_status_failed(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     fault, live, status, raised = FAULTS[name]
-    settings = next_refresh(first, tmp_path, history_keep=1)
+    settings = next_refresh(first, tmp_path, history_keep=1 if name == "pruning-fails" else 2)
     old = figures(settings.published_path)[0]
     before = sha256(settings.published_path)
     fault(monkeypatch, settings)
@@ -299,14 +319,23 @@ def test_a_failure_never_leaves_a_new_version_live_with_status_failed(
         assert sha256(settings.published_path) == before
         assert published_version(settings.published_path) == old
         assert last["failed_task"] == "publish"
-        assert kept(settings) == history_before, "the version that failed is not kept"
+        assert kept(settings) == history_before, "the version that failed is not listed"
         assert not list(settings.history_dir.glob(".*.partial"))
-        assert not list(settings.marts_dir.glob(".build-*"))
+        if name == "killed-before-swap":
+            # Its copy waits, hidden, and the next publication clears it.
+            assert len(list(settings.history_dir.glob(".*.pending"))) == 1
+        else:
+            assert not list(settings.history_dir.glob(".*.pending"))
+            assert not list(settings.marts_dir.glob(".build-*"))
     else:
         version = published_version(settings.published_path)
         assert version != old and last["version"] == version
         assert figures(settings.published_path) == (version, 12, 700)
         entry = history_path(settings, version)
+        if name == "naming-fails-after-swap":
+            assert f"metiers-{version}.duckdb" not in kept(settings)
+            entry = entry.with_name(f".{entry.name}.pending")
+            assert any("naming its history copy" in r.getMessage() for r in caplog.records)
         assert figures(entry) == (version, 12, 700)
         assert stat.S_IMODE(entry.stat().st_mode) == 0o444
         if raised is None:
@@ -319,10 +348,15 @@ def test_a_failure_never_leaves_a_new_version_live_with_status_failed(
     # Whatever happened, the next refresh publishes the new data (and keeps it in history).
     if name == "history-folder-occupied":
         settings.history_dir.unlink()
-    published = run_refresh(settings)
+    live_before = published_version(settings.published_path)
+    published = run_refresh(settings, full=name == "naming-fails-after-swap")
     assert figures(settings.published_path)[2] == 700
     assert read_runs(settings)[-1]["status"] in ("published", "unchanged")
     assert f"metiers-{published.version}.duckdb" in kept(settings)
+    if published.status == "published":
+        # The version it replaced is kept too (named now if its naming had failed).
+        assert f"metiers-{live_before}.duckdb" in kept(settings)
+        assert not list(settings.history_dir.glob(".*.pending"))
 
 
 # --- the run log ---------------------------------------------------------------------------
