@@ -25,7 +25,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts  # noqa: E402
 from metiers.config import FLOW_TIMEOUT_SECONDS, TASK_TIMEOUT_SECONDS  # noqa: E402
-from metiers.errors import UsageError  # noqa: E402
+from metiers.errors import UsageError, quiet_expected_errors  # noqa: E402
 from metiers.incremental import build_key, take_in_incremental  # noqa: E402
 from metiers.ingest import printable  # noqa: E402
 from metiers.progress import track  # noqa: E402
@@ -34,6 +34,10 @@ from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
 from metiers.report import write_html_report  # noqa: E402
 from metiers.runs import RunRecord  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
+
+# A rejection is an ordinary outcome: its task and the flow end Failed with the message, and
+# the terminal shows it once, without Prefect's tracebacks (bugs keep theirs).
+quiet_expected_errors(("prefect.task_runs", "prefect.flow_runs"))
 
 
 def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -56,7 +60,8 @@ def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
     retry_jitter_factor=0.5,
     retry_condition_fn=_transient,
-    timeout_seconds=TASK_TIMEOUT_SECONDS["intake"],
+    # No task timeout: intake tasks run in Prefect's thread pool, where a timeout cannot
+    # interrupt a blocking read and only adds a warning per task; the flow's timeout applies.
 )
 def intake_task(
     source: str, raw_path: Path, sha256: str, settings: Settings, run_id: str, full: bool

@@ -25,15 +25,14 @@ SCHEDULE_NAME = "monthly"
 # read or build fails the run (with the task named) instead of blocking the next schedule.
 TASK_TIMEOUT_SECONDS = {
     "discover": 600,
-    "intake": 3600,
     "quarantine": 900,
     "build": 3600,
     "validate-marts": 1800,
     "publish": 600,
     "report": 900,
 }
-# The whole run: intake tasks run in Prefect's thread pool, where a task's timeout only takes
-# effect once a blocking read returns; the flow's own limit interrupts the run regardless.
+# The whole run. Intake tasks have no limit of their own: they run in Prefect's thread pool,
+# where a task timeout cannot interrupt a blocking read; the flow's limit applies to them.
 FLOW_TIMEOUT_SECONDS = 4 * 3600
 # Oldest storage format that still holds everything we write: DuckDB 1.x clients open the file.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
