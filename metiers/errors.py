@@ -145,7 +145,7 @@ class QuietExpectedErrors(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if is_expected(error):
             headline = str(error).splitlines()[0] if str(error) else ""
-            record.msg = f"{record.name.rsplit('.', 1)[-1]}: {type(error).__name__}: {headline}"
+            record.msg = f"{type(error).__name__}: {headline}"
             record.args = ()
             record.exc_info = None
             record.exc_text = None
