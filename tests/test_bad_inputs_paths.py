@@ -236,7 +236,12 @@ PATH_FAULTS = [
               csv_of_lines("register_2024_extra.csv", [(2024, 2)]),
               same(reg(2024), "register/register_2024_extra.csv"), ACROSS_FILES, PERSON_YEAR,
               "{'person_id': 'M1', 'year': 2024}"),
-    # -- an optional source: both insertion files left out, the rest published --
+    # -- optional sources: the source left out, the rest published --
+    PathFault("insertion_glob_name", copy_as("insertion/insertion.xlsx", "insertion[1].xlsx"),
+              same("insertion/insertion[1].xlsx"), GLOB, source="insertion", exit_code=0),
+    PathFault("facts_newline_in_name", copy_as("facts/facts.csv", "facts\n.csv"),
+              {"facts/facts\\n.csv": "facts/facts\n.csv"}, CONTROL_WORDS, source="facts",
+              exit_code=0),
     PathFault("insertion_cohort_in_two_files",
               copy_as("insertion/insertion.xlsx", "insertion_copy.xlsx"),
               same("insertion/insertion.xlsx", "insertion/insertion_copy.xlsx"), ACROSS_FILES,
