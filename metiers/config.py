@@ -98,10 +98,12 @@ class Settings:
     staging_dir: Path | None = None
     min_records: int = DEFAULT_MIN_RECORDS
     validation_batch_rows: int = 1_000_000
-    # auto: GX on pandas batches below sql_validation_min_rows rows, the suite's rules
-    # evaluated in DuckDB from there on (metiers/validate_sql.py); or always gx, or duckdb.
+    # auto: the suites' rules evaluated in DuckDB (metiers/validate_sql.py) for files of
+    # sql_validation_min_rows rows or more (0: every file) and for the marts, GX on pandas
+    # batches otherwise and for a rule DuckDB cannot translate; or always gx, or duckdb.
+    # GX is imported only when it validates or writes a report.
     validation_engine: str = "auto"
-    sql_validation_min_rows: int = 50_000
+    sql_validation_min_rows: int = 0
     # DuckDB's memory for the build and for SQL validation; beyond it, it spills to disk.
     duckdb_memory_limit: str | None = "2GB"
     history_keep: int = 5

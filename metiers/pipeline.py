@@ -60,7 +60,7 @@ def require_valid(outcomes: list[ValidationOutcome], stage: str) -> None:
 
 def check_marts(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
     """Validate the build file with the mart suites."""
-    return validate_marts(build_path, settings.min_records)
+    return validate_marts(build_path, settings.min_records, settings.validation_engine)
 
 
 def accept_marts(outcomes: list[ValidationOutcome], build_path: Path) -> None:
