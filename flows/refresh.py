@@ -31,7 +31,7 @@ from metiers.ingest import printable  # noqa: E402
 from metiers.progress import track  # noqa: E402
 from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
-from metiers.report import write_html_report  # noqa: E402
+from metiers.report import report_wanted, write_html_report  # noqa: E402
 from metiers.runs import RunRecord  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
 
@@ -99,9 +99,7 @@ def build_task(intake: Intake, settings: Settings, run_id: str) -> Path:
     timeout_seconds=TASK_TIMEOUT_SECONDS["validate-marts"],
 )
 def validate_marts_task(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
-    outcomes = pipeline.check_marts(build_path, settings)
-    pipeline.accept_marts(outcomes, build_path)
-    return outcomes
+    return pipeline.check_marts(build_path, settings)
 
 
 @task(name="report", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["report"])
@@ -153,6 +151,7 @@ def refresh(
     sources_file: str | None = None,
     full: bool = False,
     trigger: str = "flow",
+    data_docs: bool = False,
 ) -> Publication:
     """Refresh the published mart from the raw folder; publish only what validates, and
     nothing when no input changed (unless `full`)."""
@@ -163,6 +162,7 @@ def refresh(
         staging_dir=Path(staging_dir) if staging_dir else None,
         min_records=min_records or defaults.min_records,
         sources_file=Path(sources_file) if sources_file else defaults.sources_file,
+        data_docs=data_docs,
     )
     logger = get_run_logger()
     with pipeline.recorded_run(settings, full, trigger) as run:
@@ -181,7 +181,7 @@ def refresh(
                 intake = decide_task(taken, settings, run.run_id)
             for source in intake.excluded_sources:
                 logger.warning("optional source %s left out: a file failed validation", source)
-            key = build_key(taken, intake.excluded_sources, settings)
+            key = build_key(items, settings)
             current = None if full else unchanged_publication(settings, key, run.run_id)
             if current is not None:
                 unchanged = True
@@ -192,6 +192,7 @@ def refresh(
                 build_path = build_task(intake, settings, run.run_id)
             with run.stage("validate-marts"):
                 mart_outcomes = validate_marts_task(build_path, settings)
+                pipeline.accept_marts(mart_outcomes, build_path)
             with run.stage("publish"):
                 publication = publish_task(build_path, intake, mart_outcomes, settings, run, key)
             run.finish("published", publication.version)
@@ -199,7 +200,7 @@ def refresh(
             return publication
         finally:
             run.note_inputs(taken, settings)
-            if not unchanged:
+            if not unchanged and report_wanted(taken, mart_outcomes, settings):
                 with run.stage("report"):
                     report = report_task(taken, mart_outcomes, settings, run.run_id)
                 logger.info("validation report: %s", report)

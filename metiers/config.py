@@ -107,6 +107,9 @@ class Settings:
     # DuckDB's memory for the build and for SQL validation; beyond it, it spills to disk.
     duckdb_memory_limit: str | None = "2GB"
     history_keep: int = 5
+    # The HTML validation report (GX Data Docs) costs seconds: a refresh writes it when a file
+    # or a mart failed a rule, or when asked (`metiers refresh --report`).
+    data_docs: bool = False
     sources_file: Path = DEFAULT_SOURCES_FILE
     # What one raw file may hold; by default the [limits] table of sources_file.
     limits: Limits | None = None

@@ -100,15 +100,15 @@ def intake_key(source: str, raw_path: Path, sha256: str, settings: Settings) -> 
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def build_key(files: list[FileIntake], excluded: list[str], settings: Settings) -> str:
-    """Key of a build: what was read (and whether it was used) plus everything that turns it
-    into marts. Equal keys give the same marts, so the published file can stay as it is."""
+def build_key(items: list[tuple[str, Path, str]], settings: Settings) -> str:
+    """Key of a build: every raw file's intake key (its path, content hash and the rules and
+    code that read it) plus everything that turns staging into marts. Intake, the checks
+    across files and the build are functions of these alone, so equal keys give the same
+    marts: the published file can stay as it is, and a refresh can tell so before it reads
+    or validates anything."""
     digest = hashlib.sha256()
-    for item in sorted(files, key=lambda entry: (entry.source, entry.raw_path)):
-        used = "accepted" if item.accepted else "rejected"
-        line = f"{item.source}\x1f{relative_raw_path(item.raw_path, settings)}\x1f{item.sha256}"
-        digest.update(f"{line}\x1f{used}\n".encode())
-    digest.update(f"excluded={sorted(excluded)}\n".encode())
+    for source, raw_path, sha256 in sorted(items, key=lambda item: (item[0], str(item[1]))):
+        digest.update(f"{source}\x1f{intake_key(source, raw_path, sha256, settings)}\n".encode())
     digest.update(f"min_records={settings.min_records}\n".encode())
     digest.update(settings.sources_file.read_bytes())
     suites = validation.suite_path("any").parent

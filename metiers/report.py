@@ -57,6 +57,12 @@ def batch_name(target: str) -> str:
     return MARKUP_CHARACTERS.sub("_", target.replace("/", "__"))
 
 
+def report_wanted(files: list[Any], mart_outcomes: list[Any], settings: Settings) -> bool:
+    """A refresh writes Data Docs when asked, or when a file or a mart failed a rule."""
+    outcomes = [item.validation for item in files if getattr(item, "validation", None)]
+    return settings.data_docs or any(not outcome.success for outcome in outcomes + mart_outcomes)
+
+
 @timed_stage("report")
 def write_html_report(
     files: list[Any], mart_outcomes: list[Any], settings: Settings, run_id: str
