@@ -25,15 +25,19 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts  # noqa: E402
 from metiers.config import FLOW_TIMEOUT_SECONDS, TASK_TIMEOUT_SECONDS  # noqa: E402
-from metiers.errors import UsageError  # noqa: E402
+from metiers.errors import UsageError, quiet_expected_errors  # noqa: E402
 from metiers.incremental import build_key, take_in_incremental  # noqa: E402
 from metiers.ingest import printable  # noqa: E402
 from metiers.progress import track  # noqa: E402
 from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
-from metiers.report import write_html_report  # noqa: E402
+from metiers.report import report_wanted, write_html_report  # noqa: E402
 from metiers.runs import RunRecord  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
+
+# A rejection is an ordinary outcome: its task and the flow end Failed with the message, and
+# the terminal shows it once, without Prefect's tracebacks (bugs keep theirs).
+quiet_expected_errors(("prefect.task_runs", "prefect.flow_runs"))
 
 
 def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
@@ -56,7 +60,8 @@ def _transient(_task: Any, _task_run: Any, state: Any) -> bool:
     retry_delay_seconds=exponential_backoff(backoff_factor=2),
     retry_jitter_factor=0.5,
     retry_condition_fn=_transient,
-    timeout_seconds=TASK_TIMEOUT_SECONDS["intake"],
+    # No task timeout: intake tasks run in Prefect's thread pool, where a timeout cannot
+    # interrupt a blocking read and only adds a warning per task; the flow's timeout applies.
 )
 def intake_task(
     source: str, raw_path: Path, sha256: str, settings: Settings, run_id: str, full: bool
@@ -94,9 +99,7 @@ def build_task(intake: Intake, settings: Settings, run_id: str) -> Path:
     timeout_seconds=TASK_TIMEOUT_SECONDS["validate-marts"],
 )
 def validate_marts_task(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
-    outcomes = pipeline.check_marts(build_path, settings)
-    pipeline.accept_marts(outcomes, build_path)
-    return outcomes
+    return pipeline.check_marts(build_path, settings)
 
 
 @task(name="report", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["report"])
@@ -148,6 +151,7 @@ def refresh(
     sources_file: str | None = None,
     full: bool = False,
     trigger: str = "flow",
+    data_docs: bool = False,
 ) -> Publication:
     """Refresh the published mart from the raw folder; publish only what validates, and
     nothing when no input changed (unless `full`)."""
@@ -158,6 +162,7 @@ def refresh(
         staging_dir=Path(staging_dir) if staging_dir else None,
         min_records=min_records or defaults.min_records,
         sources_file=Path(sources_file) if sources_file else defaults.sources_file,
+        data_docs=data_docs,
     )
     logger = get_run_logger()
     with pipeline.recorded_run(settings, full, trigger) as run:
@@ -176,7 +181,7 @@ def refresh(
                 intake = decide_task(taken, settings, run.run_id)
             for source in intake.excluded_sources:
                 logger.warning("optional source %s left out: a file failed validation", source)
-            key = build_key(taken, intake.excluded_sources, settings)
+            key = build_key(items, settings)
             current = None if full else unchanged_publication(settings, key, run.run_id)
             if current is not None:
                 unchanged = True
@@ -187,6 +192,7 @@ def refresh(
                 build_path = build_task(intake, settings, run.run_id)
             with run.stage("validate-marts"):
                 mart_outcomes = validate_marts_task(build_path, settings)
+                pipeline.accept_marts(mart_outcomes, build_path)
             with run.stage("publish"):
                 publication = publish_task(build_path, intake, mart_outcomes, settings, run, key)
             run.finish("published", publication.version)
@@ -194,7 +200,7 @@ def refresh(
             return publication
         finally:
             run.note_inputs(taken, settings)
-            if not unchanged:
+            if not unchanged and report_wanted(taken, mart_outcomes, settings):
                 with run.stage("report"):
                     report = report_task(taken, mart_outcomes, settings, run.run_id)
                 logger.info("validation report: %s", report)

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -163,6 +164,19 @@ SourcesFile = Annotated[
 ]
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to the standard error of the moment, not the one it was made with (a test
+    runner swaps it for every command it invokes)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def _fail(error: BaseException) -> typer.Exit:
     if isinstance(error, MetiersError):
         typer.echo(f"error: {error}", err=True)
@@ -228,18 +242,42 @@ def refresh(
             "--task-runner dask starts a local cluster of 2 workers for the run.",
         ),
     ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report",
+            help="Write the HTML validation report (GX Data Docs) even when every file and "
+            "mart passes; it is always written when one fails.",
+        ),
+    ] = False,
 ) -> None:
     """Ingest, validate, build and publish the marts; the published file changes only when
     everything validates. Unchanged raw files (same sha256) are not read again, and when no
-    input changed the published file is left exactly as it is (exit 0, "unchanged")."""
+    input changed the published file is left exactly as it is (exit 0, "unchanged"), found
+    without starting Prefect."""
     prepare_environment()
     try:
         if not prefect and (task_runner != TaskRunner.default or dask_address):
             from metiers.errors import UsageError
 
             raise UsageError("--task-runner and --dask-address need the Prefect flow")
-        _check_folders(Settings(marts_dir=marts_dir, staging_dir=staging_dir))
-        if prefect:
+        settings = Settings(
+            raw_dir=raw_dir,
+            marts_dir=marts_dir,
+            staging_dir=staging_dir,
+            min_records=min_records,
+            sources_file=sources,
+            data_docs=report,
+        )
+        _check_folders(settings)
+        publication = None
+        if not full:
+            from metiers.pipeline import refresh_if_unchanged
+
+            publication = refresh_if_unchanged(settings, trigger="cli")
+        if publication is not None:
+            pass
+        elif prefect:
             from flows.refresh import run_refresh_flow
 
             publication = run_refresh_flow(
@@ -252,27 +290,20 @@ def refresh(
                 sources_file=str(sources),
                 full=full,
                 trigger="cli",
+                data_docs=report,
             )
         else:
-            import logging
-
             from metiers.pipeline import run_refresh
 
-            # Our progress lines only: the libraries' own INFO chatter stays quiet.
-            handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-            logging.getLogger("metiers").addHandler(handler)
-            logging.getLogger("metiers").setLevel(logging.INFO)
-            publication = run_refresh(
-                Settings(
-                    raw_dir=raw_dir,
-                    marts_dir=marts_dir,
-                    staging_dir=staging_dir,
-                    min_records=min_records,
-                    sources_file=sources,
-                ),
-                full=full,
-            )
+            # Our progress lines only: the libraries' own INFO chatter stays quiet. One
+            # handler per process (tests invoke the command many times).
+            progress = logging.getLogger("metiers")
+            if not any(isinstance(item, _StderrHandler) for item in progress.handlers):
+                handler = _StderrHandler()
+                handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+                progress.addHandler(handler)
+            progress.setLevel(logging.INFO)
+            publication = run_refresh(settings, full=full)
     except Exception as error:
         raise _fail(error) from None
     if publication.status == "unchanged":

@@ -25,15 +25,14 @@ SCHEDULE_NAME = "monthly"
 # read or build fails the run (with the task named) instead of blocking the next schedule.
 TASK_TIMEOUT_SECONDS = {
     "discover": 600,
-    "intake": 3600,
     "quarantine": 900,
     "build": 3600,
     "validate-marts": 1800,
     "publish": 600,
     "report": 900,
 }
-# The whole run: intake tasks run in Prefect's thread pool, where a task's timeout only takes
-# effect once a blocking read returns; the flow's own limit interrupts the run regardless.
+# The whole run. Intake tasks have no limit of their own: they run in Prefect's thread pool,
+# where a task timeout cannot interrupt a blocking read; the flow's limit applies to them.
 FLOW_TIMEOUT_SECONDS = 4 * 3600
 # Oldest storage format that still holds everything we write: DuckDB 1.x clients open the file.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
@@ -99,13 +98,18 @@ class Settings:
     staging_dir: Path | None = None
     min_records: int = DEFAULT_MIN_RECORDS
     validation_batch_rows: int = 1_000_000
-    # auto: GX on pandas batches below sql_validation_min_rows rows, the suite's rules
-    # evaluated in DuckDB from there on (metiers/validate_sql.py); or always gx, or duckdb.
+    # auto: the suites' rules evaluated in DuckDB (metiers/validate_sql.py) for files of
+    # sql_validation_min_rows rows or more (0: every file) and for the marts, GX on pandas
+    # batches otherwise and for a rule DuckDB cannot translate; or always gx, or duckdb.
+    # GX is imported only when it validates or writes a report.
     validation_engine: str = "auto"
-    sql_validation_min_rows: int = 50_000
+    sql_validation_min_rows: int = 0
     # DuckDB's memory for the build and for SQL validation; beyond it, it spills to disk.
     duckdb_memory_limit: str | None = "2GB"
     history_keep: int = 5
+    # The HTML validation report (GX Data Docs) costs seconds: a refresh writes it when a file
+    # or a mart failed a rule, or when asked (`metiers refresh --report`).
+    data_docs: bool = False
     sources_file: Path = DEFAULT_SOURCES_FILE
     # What one raw file may hold; by default the [limits] table of sources_file.
     limits: Limits | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -127,3 +128,33 @@ class RefreshLocked(MetiersError):
     """Another refresh holds the lock on the marts folder."""
 
     exit_code = EXIT_USAGE
+
+
+def is_expected(error: BaseException | None) -> bool:
+    """A data rejection or a usage error: an ordinary outcome with a message for people, not
+    a bug (exit 3) whose traceback someone needs."""
+    return isinstance(error, MetiersError) and error.exit_code != EXIT_INTERNAL
+
+
+class QuietExpectedErrors(logging.Filter):
+    """Orchestrators log every exception a task or flow raises with its traceback. For an
+    expected outcome the command prints the message once, so the log keeps one line naming
+    the outcome and drops the traceback; bugs keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if is_expected(error):
+            headline = str(error).splitlines()[0] if str(error) else ""
+            record.msg = f"{type(error).__name__}: {headline}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_expected_errors(logger_names: tuple[str, ...]) -> None:
+    """Attach `QuietExpectedErrors` once to each named logger."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(item, QuietExpectedErrors) for item in logger.filters):
+            logger.addFilter(QuietExpectedErrors())

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from metiers.build import build_marts, remove_stale_builds, remove_stale_partials
 from metiers.config import Settings
-from metiers.errors import DataRejected
-from metiers.incremental import build_key, take_in_incremental
+from metiers.errors import DataRejected, MetiersError
+from metiers.incremental import build_key, cached_intake, take_in_incremental
 from metiers.ingest import discover, entry_reason, printable
 from metiers.progress import track
 from metiers.publish import Publication, publish, refresh_lock, unchanged_publication
-from metiers.quarantine import FileIntake, decide, take_in, write_report
-from metiers.report import write_html_report
+from metiers.quarantine import FileIntake, cross_check, decide, take_in, write_report
+from metiers.report import report_wanted, write_html_report
 from metiers.runs import RunRecord, append_run
 from metiers.sources.base import sha256_of
 from metiers.validate import ValidationOutcome, rejections, validate_marts
@@ -60,7 +60,7 @@ def require_valid(outcomes: list[ValidationOutcome], stage: str) -> None:
 
 def check_marts(build_path: Path, settings: Settings) -> list[ValidationOutcome]:
     """Validate the build file with the mart suites."""
-    return validate_marts(build_path, settings.min_records)
+    return validate_marts(build_path, settings.min_records, settings.validation_engine)
 
 
 def accept_marts(outcomes: list[ValidationOutcome], build_path: Path) -> None:
@@ -101,6 +101,37 @@ def recorded_run(
             append_run(run, settings)
 
 
+def refresh_if_unchanged(settings: Settings, trigger: str = "cli") -> Publication | None:
+    """The published version, with an `unchanged` run recorded, when no raw file, rule, SQL,
+    setting or code changed since it was built; None when there is work to do.
+
+    It hashes the raw files and compares keys, nothing more: no file is parsed or validated,
+    no orchestrator starts, and neither GX nor Prefect is imported, so a no-op costs about
+    the time to hash the raw folder. Anything unusual (a missing source, a cache entry gone)
+    is left to the full refresh, which reports and records it."""
+    if not settings.published_path.exists():
+        return None
+    with refresh_lock(settings.marts_dir):
+        run = RunRecord.start(new_run_id(), False, trigger)
+        with run.stage("discover"):
+            try:
+                items = hashed_raw_files(settings)
+            except MetiersError:
+                return None
+            current = unchanged_publication(settings, build_key(items, settings), run.run_id)
+            if current is None:
+                return None
+            intakes = [
+                cached_intake(source, path, sha256, settings) for source, path, sha256 in items
+            ]
+        if any(intake is None for intake in intakes):
+            return None
+        run.note_inputs(intakes, settings)
+        run.finish("unchanged", current.version)
+        append_run(run, settings)
+        return current
+
+
 def run_refresh(settings: Settings, full: bool = False, trigger: str = "cli") -> Publication:
     """Ingest -> validate -> build -> validate marts -> publish, without Prefect.
 
@@ -122,7 +153,7 @@ def run_refresh(settings: Settings, full: bool = False, trigger: str = "cli") ->
         try:
             with run.stage("quarantine"):
                 intake = decide(files, settings, run.run_id)
-            key = build_key(files, intake.excluded_sources, settings)
+            key = build_key(items, settings)
             current = None if full else unchanged_publication(settings, key, run.run_id)
             if current is not None:
                 unchanged = True
@@ -141,7 +172,7 @@ def run_refresh(settings: Settings, full: bool = False, trigger: str = "cli") ->
             return publication
         finally:
             run.note_inputs(files, settings)
-            if not unchanged:
+            if not unchanged and report_wanted(files, mart_outcomes, settings):
                 with run.stage("report"):
                     write_html_report(files, mart_outcomes, settings, run.run_id)
 
@@ -157,6 +188,8 @@ def validate_only(settings: Settings) -> ValidationReport:
     quarantined with its report."""
     run_id = new_run_id()
     files = [take_in_one(item, settings) for item in raw_files(settings)]
+    # The rules between files and sources (years, keys across files, catalogue slugs).
+    cross_check(files, settings)
     for item in files:
         if not item.accepted:
             item.report = str(write_report(item, settings, run_id))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import html
+import logging
 import os
 import re
 import shutil
@@ -22,7 +23,9 @@ from typing import Any
 
 from metiers.config import Settings
 from metiers.timing import timed_stage
+from metiers.validate_sql import gx_result_object
 
+log = logging.getLogger(__name__)
 KEEP_REPORTS = 10
 # Characters of a raw file name that mean something in HTML: kept out of page names.
 MARKUP_CHARACTERS = re.compile(r"[<>&\"'`]")
@@ -54,6 +57,12 @@ def batch_name(target: str) -> str:
     return MARKUP_CHARACTERS.sub("_", target.replace("/", "__"))
 
 
+def report_wanted(files: list[Any], mart_outcomes: list[Any], settings: Settings) -> bool:
+    """A refresh writes Data Docs when asked, or when a file or a mart failed a rule."""
+    outcomes = [item.validation for item in files if getattr(item, "validation", None)]
+    return settings.data_docs or any(not outcome.success for outcome in outcomes + mart_outcomes)
+
+
 @timed_stage("report")
 def write_html_report(
     files: list[Any], mart_outcomes: list[Any], settings: Settings, run_id: str
@@ -78,7 +87,12 @@ def write_html_report(
 
     root = settings.validation_dir / run_id
     context = gx.get_context(mode="file", project_root_dir=str(root))
-    for outcome, number, result in results:
+    for outcome, number, document in results:
+        try:
+            result = gx_result_object(document) if isinstance(document, dict) else document
+        except Exception as error:  # GX's schema refuses a malformed result in many ways
+            log.warning("validation report: result of %s skipped (%s)", outcome.target, error)
+            continue
         batch = outcome.target if len(outcome.gx_results) == 1 else f"{outcome.target}#{number}"
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=outcome.suite),

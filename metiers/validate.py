@@ -91,8 +91,9 @@ class ValidationOutcome:
     suite: str
     results: list[ExpectationResult]
     batches: int = 1
-    # GX's own result objects, one per batch, for the Data Docs of the run.
-    gx_results: list = field(default_factory=list, repr=False, compare=False)
+    # GX's results in their JSON form, one per batch: the Data Docs of the run turn them into
+    # GX objects only when a report is written, so a run that writes none never imports GX.
+    gx_results: list[dict] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def success(self) -> bool:
@@ -267,7 +268,7 @@ def validate_parquet(
             frame = frame.set_index(SOURCE_ROW, drop=True)
         results, gx_result = run_suite(frame, suite, parameters, target)
         per_batch.append(results)
-        gx_results.append(gx_result)
+        gx_results.append(gx_result.to_json_dict())
     return ValidationOutcome(
         target=target,
         suite=suite_name,
@@ -282,10 +283,36 @@ def validate_parquet_in_duckdb(
 ) -> ValidationOutcome:
     """The suite's rules as SQL over the whole file (see metiers.validate_sql): one pass, in
     DuckDB's bounded memory, with the same results and report as GX's batches."""
-    from metiers.validate_sql import evaluate_suite, gx_validation_result
+    from metiers.validate_sql import evaluate_suite
 
     suite = load_suite(suite_name)
-    evaluated = evaluate_suite(path, suite, parameters, memory_limit)
+    return _outcome_of(
+        evaluate_suite(path, suite, parameters, memory_limit), suite, suite_name, target
+    )
+
+
+def choose_engine(engine: str, rows: int, sql_min_rows: int) -> str:
+    """`auto`: DuckDB from `sql_min_rows` rows on (0, the default: every file), GX on pandas
+    below; a suite DuckDB cannot translate falls back to GX (see `validate_staged_file`)."""
+    if engine not in ("auto", "gx", "duckdb"):
+        raise ValueError(f"validation engine must be auto, gx or duckdb, not {engine!r}")
+    if engine != "auto":
+        return engine
+    return "duckdb" if rows >= sql_min_rows else "gx"
+
+
+def validate_table(frame: Any, suite_name: str, parameters: dict, target: str) -> ValidationOutcome:
+    """Validate a small table (a pandas frame) with GX in one batch."""
+    suite = load_suite(suite_name)
+    results, gx_result = run_suite(frame, suite, parameters, target)
+    return ValidationOutcome(
+        target=target, suite=suite_name, results=results, gx_results=[gx_result.to_json_dict()]
+    )
+
+
+def _outcome_of(evaluated: list[dict], suite: dict, suite_name: str, target: str) -> Any:
+    from metiers.validate_sql import gx_validation_json
+
     results = []
     for item in evaluated:
         kwargs = item["kwargs"]
@@ -311,25 +338,7 @@ def validate_parquet_in_duckdb(
         suite=suite_name,
         results=results,
         batches=1,
-        gx_results=[gx_validation_result(suite, evaluated)],
-    )
-
-
-def choose_engine(engine: str, rows: int, sql_min_rows: int) -> str:
-    """`auto`: GX on pandas for small files, DuckDB from `sql_min_rows` rows on."""
-    if engine not in ("auto", "gx", "duckdb"):
-        raise ValueError(f"validation engine must be auto, gx or duckdb, not {engine!r}")
-    if engine != "auto":
-        return engine
-    return "duckdb" if rows >= sql_min_rows else "gx"
-
-
-def validate_table(frame: Any, suite_name: str, parameters: dict, target: str) -> ValidationOutcome:
-    """Validate a small table (a built mart) in one batch."""
-    suite = load_suite(suite_name)
-    results, gx_result = run_suite(frame, suite, parameters, target)
-    return ValidationOutcome(
-        target=target, suite=suite_name, results=results, gx_results=[gx_result]
+        gx_results=[gx_validation_json(suite, evaluated)],
     )
 
 
@@ -351,10 +360,21 @@ def validate_staged_file(
     memory_limit: str | None = None,
 ) -> ValidationOutcome:
     """Run the source's suite on one staged file (metiers.sources.StagedFile, SourceSpec)."""
-    if choose_engine(engine, int(staged.rows), sql_min_rows) == "duckdb":
-        return validate_parquet_in_duckdb(
-            Path(staged.staging_path), spec.suite_name, source_parameters(), target, memory_limit
-        )
+    chosen = choose_engine(engine, int(staged.rows), sql_min_rows)
+    if chosen == "duckdb":
+        from metiers.validate_sql import UnsupportedExpectation
+
+        try:
+            return validate_parquet_in_duckdb(
+                Path(staged.staging_path),
+                spec.suite_name,
+                source_parameters(),
+                target,
+                memory_limit,
+            )
+        except UnsupportedExpectation:
+            if engine != "auto":
+                raise
     return validate_parquet(
         Path(staged.staging_path),
         spec.suite_name,
@@ -375,17 +395,31 @@ MART_SUITES = (
 
 
 @timed_stage("validate_marts")
-def validate_marts(build_path: Path, min_records: int) -> list[ValidationOutcome]:
-    """Check the built marts before publication: rates, keys, disclosure threshold."""
+def validate_marts(
+    build_path: Path, min_records: int, engine: str = "auto"
+) -> list[ValidationOutcome]:
+    """Check the built marts before publication: rates, keys, disclosure threshold. The
+    suites run as SQL in the build file (`auto`, `duckdb`), or with GX on pandas (`gx`, and
+    `auto` for a suite DuckDB cannot translate)."""
     import duckdb
 
+    from metiers.validate_sql import UnsupportedExpectation, evaluate_table
+
+    parameters = {"min_records": min_records}
     outcomes = []
     with duckdb.connect(str(build_path), read_only=True) as connection:
         for table in MART_SUITES:
+            suite = load_suite(table)
+            if engine != "gx":
+                try:
+                    evaluated = evaluate_table(connection, table, suite, parameters)
+                    outcomes.append(_outcome_of(evaluated, suite, table, target=table))
+                    continue
+                except UnsupportedExpectation:
+                    if engine == "duckdb":
+                        raise
             frame = connection.sql(f"SELECT * FROM {table}").df()
-            outcomes.append(
-                validate_table(frame, table, {"min_records": min_records}, target=table)
-            )
+            outcomes.append(validate_table(frame, table, parameters, target=table))
     return outcomes
 
 

@@ -13,6 +13,7 @@ type or a row condition it cannot translate is an error, never a silent pass.
 
 from __future__ import annotations
 
+import math
 import re
 import tempfile
 from pathlib import Path
@@ -40,6 +41,10 @@ UNIQUENESS = ("expect_column_values_to_be_unique", "expect_compound_columns_to_b
 CONDITION = re.compile(
     r"""^\s*(?P<column>[A-Za-z_]\w*)\s*(?P<op>==|!=|<=|>=|<|>)\s*"""
     r"""(?P<value>"[^"]*"|'[^']*'|-?\d+(?:\.\d+)?)\s*$"""
+)
+# ... and `column.notnull()` / `column.isnull()` (pandas: NaN counts as missing).
+NULL_TEST = re.compile(
+    r"^\s*(?P<column>[A-Za-z_]\w*)\s*\.\s*(?P<test>notnull|notna|isnull|isna)\(\)\s*$"
 )
 # Rows GX lists per expectation (partial_unexpected_index_list) with SUMMARY results.
 ROWS_LISTED = SAMPLE_SIZE
@@ -69,12 +74,16 @@ def _resolve(value: Any, parameters: dict) -> Any:
     return value
 
 
-def _condition(kwargs: dict) -> str:
+def _condition(kwargs: dict, types: dict[str, str] | None = None) -> str:
     """The SQL of a pandas-style `row_condition`, or TRUE without one."""
     condition = kwargs.get("row_condition")
     if not condition:
         return "TRUE"
     parser = kwargs.get("condition_parser", "pandas")
+    null_test = NULL_TEST.match(condition) if parser in ("pandas", "python") else None
+    if null_test:
+        missing = _missing(null_test["column"], types or {})
+        return missing if null_test["test"] in ("isnull", "isna") else f"NOT {missing}"
     match = CONDITION.match(condition) if parser in ("pandas", "python") else None
     if not match:
         raise UnsupportedExpectation(
@@ -99,7 +108,7 @@ def _missing(column: str, types: dict[str, str]) -> str:
 def _row_rule(expectation: dict, parameters: dict, types: dict[str, str]) -> tuple[str, str]:
     """(rows the rule looks at, rows among them that break it) for a column-map expectation."""
     kind, kwargs = expectation["type"], expectation["kwargs"]
-    condition = _condition(kwargs)
+    condition = _condition(kwargs, types)
     if kind == "expect_column_values_to_not_be_null":
         return condition, _missing(kwargs["column"], types)
     if kind == "expect_column_values_to_be_null":
@@ -175,74 +184,96 @@ def evaluate_suite(
     path: Path, suite: dict, parameters: dict, memory_limit: str | None = None
 ) -> list[dict]:
     """Every expectation of `suite` on one Parquet file, in the suite's order."""
+    check_supported(suite)
+    config = {"memory_limit": memory_limit, "temp_directory": tempfile.gettempdir()}
+    if not memory_limit:
+        config.pop("memory_limit")
+    with duckdb.connect(":memory:", config=config) as connection:
+        return evaluate_relation(
+            connection, f"read_parquet({_literal(str(path))})", suite, parameters
+        )
+
+
+def evaluate_table(
+    connection: duckdb.DuckDBPyConnection, table: str, suite: dict, parameters: dict
+) -> list[dict]:
+    """Every expectation of `suite` on a table of an open database (a built mart). Rows are
+    numbered from 0 in the order the table is read, as GX numbers a frame's index."""
+    check_supported(suite)
+    numbered = f"(row_number() OVER ()) - 1 AS {_identifier(SOURCE_ROW)}"
+    source = f"(SELECT *, {numbered} FROM {_identifier(table)})"
+    return evaluate_relation(connection, source, suite, parameters)
+
+
+def check_supported(suite: dict) -> None:
     for expectation in suite["expectations"]:
         if expectation["type"] not in SUPPORTED:
             raise UnsupportedExpectation(
                 f"suite {suite['name']}: {expectation['type']} has no SQL translation"
             )
-    source = f"read_parquet({_literal(str(path))})"
-    config = {"memory_limit": memory_limit, "temp_directory": tempfile.gettempdir()}
-    if not memory_limit:
-        config.pop("memory_limit")
-    with duckdb.connect(":memory:", config=config) as connection:
-        types = {
-            name: kind
-            for name, kind, *_rest in connection.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        }
-        row_order = _identifier(SOURCE_ROW) if SOURCE_ROW in types else "1"
-        row_value = _identifier(SOURCE_ROW) if SOURCE_ROW in types else "NULL"
-        total = connection.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
-        plans: list[tuple[int, str, str]] = []
-        results: dict[int, dict] = {}
-        for position, expectation in enumerate(suite["expectations"]):
-            kind, kwargs = expectation["type"], expectation["kwargs"]
-            columns = [
-                kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs
-            ] + list(kwargs.get("column_list") or [])
-            absent = [column for column in columns if column not in types]
-            if absent:
-                error = f'The column "{absent[0]}" in BatchData does not exist.'
-                results[position] = _result(
-                    expectation, parameters, False, sample=[error], error=error
-                )
-            elif kind == "expect_column_to_exist":
-                results[position] = _result(expectation, parameters, True)
-            elif kind == "expect_table_row_count_to_be_between":
-                low = _resolve(kwargs.get("min_value"), parameters)
-                high = _resolve(kwargs.get("max_value"), parameters)
-                fits = (low is None or total >= low) and (high is None or total <= high)
-                results[position] = _result(expectation, parameters, fits, observed=total)
-            elif kind in UNIQUENESS:
-                results[position] = _uniqueness(
-                    connection, source, expectation, parameters, types, row_order, row_value
-                )
-            else:
-                looked_at, broken = _row_rule(expectation, parameters, types)
-                plans.append((position, looked_at, broken))
-        if plans:
-            aggregates = ", ".join(
-                f"count(*) FILTER (WHERE {looked_at}), "
-                f"count(*) FILTER (WHERE ({looked_at}) AND ({broken}))"
-                for _position, looked_at, broken in plans
+        _condition(expectation["kwargs"])
+
+
+def evaluate_relation(
+    connection: duckdb.DuckDBPyConnection, source: str, suite: dict, parameters: dict
+) -> list[dict]:
+    """Every expectation of `suite` on `source` (a table function or subquery)."""
+    types = {
+        name: kind
+        for name, kind, *_rest in connection.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    }
+    row_order = _identifier(SOURCE_ROW) if SOURCE_ROW in types else "1"
+    row_value = _identifier(SOURCE_ROW) if SOURCE_ROW in types else "NULL"
+    total = connection.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+    plans: list[tuple[int, str, str]] = []
+    results: dict[int, dict] = {}
+    for position, expectation in enumerate(suite["expectations"]):
+        kind, kwargs = expectation["type"], expectation["kwargs"]
+        columns = [
+            kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs
+        ] + list(kwargs.get("column_list") or [])
+        absent = [column for column in columns if column not in types]
+        if absent:
+            error = f'The column "{absent[0]}" in BatchData does not exist.'
+            results[position] = _result(expectation, parameters, False, sample=[error], error=error)
+        elif kind == "expect_column_to_exist":
+            results[position] = _result(expectation, parameters, True)
+        elif kind == "expect_table_row_count_to_be_between":
+            low = _resolve(kwargs.get("min_value"), parameters)
+            high = _resolve(kwargs.get("max_value"), parameters)
+            fits = (low is None or total >= low) and (high is None or total <= high)
+            results[position] = _result(expectation, parameters, fits, observed=total)
+        elif kind in UNIQUENESS:
+            results[position] = _uniqueness(
+                connection, source, expectation, parameters, types, row_order, row_value
             )
-            counts = connection.execute(f"SELECT {aggregates} FROM {source}").fetchall()[0]
-            for index, (position, looked_at, broken) in enumerate(plans):
-                expectation = suite["expectations"][position]
-                seen, unexpected = counts[2 * index], counts[2 * index + 1]
-                sample, rows = [], []
-                if unexpected:
-                    sample, rows = _first_unexpected(
-                        connection, source, expectation, looked_at, broken, row_order, row_value
-                    )
-                results[position] = _result(
-                    expectation,
-                    parameters,
-                    _succeeds(expectation, unexpected, seen),
-                    unexpected,
-                    seen,
-                    sample,
-                    rows,
+        else:
+            looked_at, broken = _row_rule(expectation, parameters, types)
+            plans.append((position, looked_at, broken))
+    if plans:
+        aggregates = ", ".join(
+            f"count(*) FILTER (WHERE {looked_at}), "
+            f"count(*) FILTER (WHERE ({looked_at}) AND ({broken}))"
+            for _position, looked_at, broken in plans
+        )
+        counts = connection.execute(f"SELECT {aggregates} FROM {source}").fetchall()[0]
+        for index, (position, looked_at, broken) in enumerate(plans):
+            expectation = suite["expectations"][position]
+            seen, unexpected = counts[2 * index], counts[2 * index + 1]
+            sample, rows = [], []
+            if unexpected:
+                sample, rows = _first_unexpected(
+                    connection, source, expectation, looked_at, broken, row_order, row_value
                 )
+            results[position] = _result(
+                expectation,
+                parameters,
+                _succeeds(expectation, unexpected, seen),
+                unexpected,
+                seen,
+                sample,
+                rows,
+            )
     return [results[position] for position in range(len(suite["expectations"]))]
 
 
@@ -296,7 +327,7 @@ def _uniqueness(
             present = " OR ".join(f"NOT {_missing(column, types)}" for column in columns)
         elif ignore not in ("any_value_is_missing",):
             raise UnsupportedExpectation(f"{expectation['type']}: ignore_row_if={ignore!r}")
-    condition = f"({_condition(kwargs)}) AND ({present})"
+    condition = f"({_condition(kwargs, types)}) AND ({present})"
     seen, unexpected = connection.execute(
         f"""
         SELECT coalesce(sum(n), 0), coalesce(sum(n) FILTER (WHERE n > 1), 0)
@@ -322,56 +353,80 @@ def _uniqueness(
     )
 
 
-def gx_validation_result(suite: dict, results: list[dict]) -> Any:
-    """The evaluation as GX's own result object, so the run's Data Docs show it like the rest."""
-    from great_expectations.core import ExpectationSuiteValidationResult
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationValidationResult,
-    )
-    from great_expectations.expectations.expectation_configuration import (
-        ExpectationConfiguration,
-    )
+def _json_safe(value: Any) -> Any:
+    """A value as GX writes it in its JSON results: lists for tuples, text for the rest."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    return str(value)
 
+
+def gx_validation_json(suite: dict, results: list[dict]) -> dict:
+    """The evaluation in GX's JSON form of a suite result (what its `to_json_dict` writes),
+    built without importing GX: the Data Docs load it only when a report is written."""
+    engine = {"engine": "duckdb (metiers.validate_sql)"}
     items = []
     for result in results:
         detail: dict[str, Any] = {}
         if result["observed"] is not None:
-            detail["observed_value"] = result["observed"]
+            detail["observed_value"] = _json_safe(result["observed"])
         elif result["type"] != "expect_column_to_exist" and not result["error"]:
             seen = result["element_count"]
             detail = {
                 "element_count": seen,
                 "unexpected_count": result["unexpected_count"],
                 "unexpected_percent": 100.0 * result["unexpected_count"] / seen if seen else 0.0,
-                "partial_unexpected_list": [
-                    list(value) if isinstance(value, tuple) else value for value in result["sample"]
-                ],
+                "partial_unexpected_list": _json_safe(result["sample"]),
             }
         items.append(
-            ExpectationValidationResult(
-                success=result["success"],
-                expectation_config=ExpectationConfiguration(
-                    type=result["type"], kwargs=result["kwargs"]
-                ),
-                result=detail,
-                exception_info={
+            {
+                "success": bool(result["success"]),
+                "expectation_config": {
+                    "type": result["type"],
+                    "kwargs": _json_safe(result["kwargs"]),
+                    "meta": {},
+                    "severity": "critical",
+                },
+                "result": detail,
+                "meta": dict(engine),
+                "exception_info": {
                     "raised_exception": bool(result["error"]),
                     "exception_message": result["error"],
                     "exception_traceback": None,
                 },
-                meta={"engine": "duckdb (metiers.validate_sql)"},
-            )
+            }
         )
-    successful = sum(1 for item in items if item.success)
-    return ExpectationSuiteValidationResult(
-        success=successful == len(items),
-        results=items,
-        suite_name=suite["name"],
-        statistics={
+    successful = sum(1 for item in items if item["success"])
+    return {
+        "success": successful == len(items),
+        "results": items,
+        "suite_name": suite["name"],
+        "suite_parameters": {},
+        "statistics": {
             "evaluated_expectations": len(items),
             "successful_expectations": successful,
             "unsuccessful_expectations": len(items) - successful,
             "success_percent": 100.0 * successful / len(items) if items else 100.0,
         },
-        meta={"engine": "duckdb (metiers.validate_sql)"},
+        "meta": dict(engine),
+        "id": None,
+    }
+
+
+def gx_result_object(document: dict) -> Any:
+    """GX's result object from its JSON form (imports GX: only for Data Docs)."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResultSchema,
     )
+
+    return ExpectationSuiteValidationResultSchema().load(document)
+
+
+def gx_validation_result(suite: dict, results: list[dict]) -> Any:
+    """The evaluation as GX's own result object."""
+    return gx_result_object(gx_validation_json(suite, results))

@@ -38,6 +38,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test server per test process (each xdist worker), shared by every test
+    that runs a flow: a server start costs tens of seconds on a busy machine."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=300):
+        yield
+
+
+@pytest.fixture(scope="session")
 def bundled_mart(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The bundled sample refreshed once (without Prefect) into a temporary marts folder."""
     from metiers.pipeline import run_refresh

@@ -102,10 +102,14 @@ def test_the_cache_is_json_and_reads_back_what_was_validated(refreshed: Settings
     assert reused is not None and reused.accepted
     assert reused.staged.rows == 12
     assert reused.validation.success
-    # GX's own result objects come back (the run's Data Docs show reused files too).
+    # GX's results come back in GX's JSON form, which GX's own schema loads (the run's Data
+    # Docs show reused files too).
     from great_expectations.core import ExpectationSuiteValidationResult
 
-    (gx_result,) = reused.validation.gx_results
+    from metiers.validate_sql import gx_result_object
+
+    (document,) = reused.validation.gx_results
+    gx_result = gx_result_object(document)
     assert isinstance(gx_result, ExpectationSuiteValidationResult)
     assert gx_result.success
     # The register suite has 31 expectations (expectations/register.json).

@@ -17,14 +17,6 @@ from metiers.errors import UsageError
 pytest.importorskip("prefect_dask")
 
 
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def mart_tables(path: Path) -> dict[str, list[tuple]]:
     """Every published table but the meta_ tables of the run (ids, times), rows sorted."""
     with duckdb.connect(str(path), read_only=True) as connection:

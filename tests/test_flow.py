@@ -13,14 +13,6 @@ from metiers.errors import DataRejected
 from metiers.pipeline import run_refresh
 
 
-@pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def other_raw_folder(raw: Path) -> None:
     """A catalogue and register unlike the bundled sample: two métiers, four years."""
     write_catalogue(
