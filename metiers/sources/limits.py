@@ -12,15 +12,16 @@ quarantined like any other rejection.
   unless the source declares `compression`; the header, read with a bounded `readline`,
   holds at most `max_columns` fields; then one pass over the bytes, in windows no larger
   than the line and cell limits, so that only runs crossing a window's edge need tracking,
-  checks `max_line_bytes`, `max_cell_bytes` and `max_rows` at C speed (`bytes.count`,
-  `find`, `translate`).
+  checks `max_line_bytes` and `max_rows` at C speed (`bytes.count`, `find`); a line longer
+  than `max_cell_bytes` is read again, cell by cell.
 - Parquet: rows and columns from the file's metadata (pyarrow), nothing else read.
 - XLSX: every archive member's declared size and their total against
   `max_decompressed_bytes`; then every XML member is stream-parsed (expat, in bounded
   chunks, the bytes read counted against the same limit) for the sheet's
   `<dimension ref=...>` and the largest actual cell reference, since calamine allocates the
-  rectangle from A1 to the last cell, and for the text of any one element
-  (`max_cell_bytes`).
+  rectangle from A1 to the last cell; for the number of cells and shared strings, and the
+  number a shared strings table declares (calamine reserves it); and for the text of any
+  one element (`max_cell_bytes`).
 - gzip, where a source declares `compression = "gzip"`: decompressed in a stream to a
   temporary file beside the staging batch, `max_decompressed_bytes` enforced while reading.
 """
