@@ -15,6 +15,11 @@ from metiers.config import PROJECT_ROOT, Settings, prepare_environment
 prepare_environment()
 
 BUNDLED_RAW = PROJECT_ROOT / "data" / "raw"
+# Fixtures that start a Prefect server or refresh raw folders of their own: every test that
+# uses one is marked `slow`, wherever it is written (the bad-input files of each topic share
+# `baseline` and `corpus_run` with tests/test_bad_inputs.py). Other slow tests carry the
+# marker themselves. `pytest -m "not slow"` is the quick run; plain `pytest` runs everything.
+SLOW_FIXTURES = frozenset({"prefect_harness", "prefect_server", "baseline", "corpus_run"})
 # The real publishers' files live in ../shared beside the checkout (CI lays it there too).
 SHARED_DIR = Path(os.environ.get("METIERS_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 
@@ -35,6 +40,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"CI is set but {SHARED_DIR / 'data' / 'external'} is missing: the adapters' "
             "tests need the real publishers' files (set METIERS_SHARED_DIR)"
         )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

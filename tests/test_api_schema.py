@@ -30,6 +30,7 @@ def test_schema_covers_every_endpoint(api_schema) -> None:
             "GET /metiers/{slug}/trend", "GET /metiers/{slug}/trend.svg"} <= labels  # fmt: skip
 
 
+@pytest.mark.slow  # generated requests on every operation
 def test_no_server_error(api_schema) -> None:
     statuses: dict[str, set[int]] = {}
     for result in api_schema.get_all_operations():

@@ -20,6 +20,8 @@ from deliverytools import SEED_SLUG, copy_published, publish_variant
 
 from metiers.config import PROJECT_ROOT, Settings
 
+pytestmark = pytest.mark.slow  # a real uvicorn under load
+
 # Bounds for a machine 5x slower than an idle one; a wait that reaches one fails, saying what
 # it waited for.
 START_SECONDS = 120

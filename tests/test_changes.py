@@ -16,6 +16,8 @@ from metiers.config import Settings
 from metiers.export import csv_safe
 from metiers.pipeline import run_refresh
 
+pytestmark = pytest.mark.slow  # refreshes of their own
+
 runner = CliRunner()
 
 

@@ -33,6 +33,8 @@ from test_crash_safety import (
 
 from metiers.config import PUBLISHED_NAME
 
+pytestmark = pytest.mark.slow  # five refreshes in subprocesses under four readers
+
 READERS = 4
 REFRESHES = 5
 # Readers read until the test creates the stop file, once the refreshes are done. The

@@ -25,6 +25,8 @@ from rawdata import person, write_catalogue, write_register
 from metiers.config import PUBLISHED_NAME
 from metiers.faults import PAUSE_AT, PAUSE_FILE, PAUSE_SECONDS, STAGES
 
+pytestmark = pytest.mark.slow  # refreshes in subprocesses, killed at every stage
+
 # Generous bounds for a machine 5x slower than an idle one (a refresh of the small raw folder
 # takes about 15 s there); a test that reaches one fails saying what it waited for.
 REFRESH_TIMEOUT = 300

@@ -113,6 +113,7 @@ cell_sizes = st.lists(
 )
 
 
+@pytest.mark.slow  # 200 random registers
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     sizes=cell_sizes,
@@ -457,6 +458,7 @@ def display_name(region: str) -> str:
     return region_name(region, "fr")
 
 
+@pytest.mark.slow  # every API response, page and export of the sample
 def test_sample_withheld_values_appear_nowhere_in_the_api_exports_or_page(
     bundled_mart, tmp_path: Path
 ) -> None:

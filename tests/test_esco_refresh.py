@@ -28,7 +28,10 @@ ESCO_FILES = {
 DIFFERING_URI = "http://data.europa.eu/esco/occupation/8d463763-5d38-4f47-903c-1c4df32141c1"
 SEED_SLUG = "directeur-directrice-de-postproduction"
 
-pytestmark = pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/data/external missing")
+pytestmark = [
+    pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/data/external missing"),
+    pytest.mark.slow,  # refreshes with the real ESCO files
+]
 
 
 def raw_with_esco(folder: Path) -> Path:

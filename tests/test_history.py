@@ -17,6 +17,8 @@ from metiers.cli import app
 from metiers.config import Settings
 from metiers.pipeline import run_refresh
 
+pytestmark = pytest.mark.slow  # refreshes of their own
+
 runner = CliRunner()
 
 

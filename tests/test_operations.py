@@ -24,6 +24,8 @@ from metiers.pipeline import run_refresh
 from metiers.progress import track
 from metiers.runs import read_runs
 
+pytestmark = pytest.mark.slow  # many refreshes of their own
+
 runner = CliRunner()
 YEARS = range(2022, 2026)
 DAY = 86400

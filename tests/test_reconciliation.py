@@ -12,6 +12,8 @@ from rawdata import person, write_catalogue, write_facts, write_register
 from metiers.config import DEFAULT_SOURCES_FILE, Settings
 from metiers.pipeline import run_refresh
 
+pytestmark = pytest.mark.slow  # refreshes with a new source
+
 FEDERATION = """
 [sources.federation]
 description = "Headcounts published by a sector federation"

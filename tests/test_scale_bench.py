@@ -28,6 +28,8 @@ from baseline_duckdb import (
 )
 from generate_register import REGION_SHARES, generate
 
+pytestmark = pytest.mark.slow  # generates a register and refreshes it
+
 ROWS, YEARS = 60_000, 6
 
 

@@ -12,6 +12,8 @@ from conftest import BUNDLED_RAW, SHARED_DIR
 from metiers.config import Settings
 from metiers.pipeline import run_refresh
 
+pytestmark = pytest.mark.slow  # a refresh with the real REFNIS file
+
 REFNIS = SHARED_DIR / "data" / "external" / "statbel_REFNIS_2019.csv"
 
 
