@@ -9,6 +9,9 @@ from pathlib import Path
 
 from metiers.errors import UsageError
 
+# Characters a file reader may expand as a pattern (DuckDB's read_parquet, polars' scans).
+GLOB_CHARACTERS = ("*", "?", "[", "]", "{", "}")
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SQL_DIR = PROJECT_ROOT / "sql"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -124,6 +127,14 @@ class Settings:
         object.__setattr__(self, "staging_dir", Path(staging).resolve())
         if self.min_records < 1:
             raise ValueError("min_records must be at least 1")
+        for name in ("staging_dir", "marts_dir"):
+            folder = str(getattr(self, name))
+            if any(character in folder for character in GLOB_CHARACTERS):
+                # DuckDB reads staged and built files by path and expands these characters.
+                raise UsageError(
+                    f"the {name.removesuffix('_dir')} folder {folder!r} holds one of "
+                    f"{' '.join(GLOB_CHARACTERS)}: choose a folder without them"
+                )
 
     @property
     def registry(self) -> dict:

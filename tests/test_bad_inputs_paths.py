@@ -430,3 +430,32 @@ def test_names_with_spaces_and_accents_are_read(
                 assert sorted(value.split(", ")) == sorted(expected.split(", ")), column
             else:
                 assert value == previous[column], (slug, column)
+
+
+@pytest.mark.parametrize("folder", ["marts[1]", "marts*", "ma?ts", "{a,b}"])
+def test_a_marts_or_staging_folder_with_glob_characters_is_a_usage_error(
+    baseline: Baseline,  # noqa: F811
+    tmp_path: Path,
+    folder: str,
+) -> None:
+    """DuckDB reads staged and built files by path and would expand these characters: such
+    a folder is refused before any work (exit 2), and nothing is written under it."""
+    from typer.testing import CliRunner
+
+    from metiers.cli import app
+
+    marts = tmp_path / folder / "marts"
+    result = CliRunner().invoke(
+        app, ["refresh", "--no-prefect", "--raw-dir", str(baseline.raw), "--marts-dir", str(marts)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "choose a folder without them" in result.output
+    assert not (marts / "metiers.duckdb").exists()
+    staging = tmp_path / "staging[x]"
+    result = CliRunner().invoke(
+        app,
+        ["refresh", "--no-prefect", "--raw-dir", str(baseline.raw), "--marts-dir",
+         str(tmp_path / "ok"), "--staging-dir", str(staging)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert not staging.exists()
