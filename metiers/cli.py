@@ -240,7 +240,7 @@ def refresh(
             raise UsageError("--task-runner and --dask-address need the Prefect flow")
         _check_folders(Settings(marts_dir=marts_dir, staging_dir=staging_dir))
         if prefect:
-            from flows.refresh import run_refresh_flow
+            from metiers.flows.refresh import run_refresh_flow
 
             publication = run_refresh_flow(
                 task_runner=task_runner.value,
@@ -654,7 +654,7 @@ def schedule(
     scheduled or manually triggered run."""
     prepare_environment()
     try:
-        from flows.schedule import serve_refresh
+        from metiers.flows.schedule import serve_refresh
 
         serve_refresh(
             {
