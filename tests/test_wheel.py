@@ -85,7 +85,7 @@ def builds_in_place() -> bool:
         version = tuple(int(part) for part in metadata.version("setuptools").split(".")[:2])
     except (metadata.PackageNotFoundError, ValueError):
         return False
-    if version < (64, 0):
+    if version < (69, 0):  # pyproject.toml: build-system requires
         return False
     try:
         metadata.version("wheel")
