@@ -67,7 +67,7 @@ def main() -> None:
         shutil.copytree(args.raw_dir, raw)
         settings = Settings(raw_dir=raw, marts_dir=Path(folder) / "marts")
         if args.prefect:
-            from flows.refresh import refresh as flow
+            from metiers.flows.refresh import refresh as flow
 
             def refresh(full: bool):
                 return flow(raw_dir=str(raw), marts_dir=str(settings.marts_dir), full=full)

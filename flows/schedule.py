@@ -21,8 +21,8 @@ prepare_environment()
 from prefect.schedules import Cron  # noqa: E402
 from prefect.types.entrypoint import EntrypointType  # noqa: E402
 
-from flows.refresh import refresh  # noqa: E402
 from metiers.errors import UsageError  # noqa: E402
+from metiers.flows.refresh import refresh  # noqa: E402
 
 
 def require_server() -> str:

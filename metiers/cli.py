@@ -278,7 +278,7 @@ def refresh(
         if publication is not None:
             pass
         elif prefect:
-            from flows.refresh import run_refresh_flow
+            from metiers.flows.refresh import run_refresh_flow
 
             publication = run_refresh_flow(
                 task_runner=task_runner.value,
@@ -685,7 +685,7 @@ def schedule(
     scheduled or manually triggered run."""
     prepare_environment()
     try:
-        from flows.schedule import serve_refresh
+        from metiers.flows.schedule import serve_refresh
 
         serve_refresh(
             {

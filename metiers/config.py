@@ -5,19 +5,35 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields
+from importlib.resources import files
 from pathlib import Path
 
+from metiers import SOURCE_CHECKOUT
 from metiers.errors import UsageError
 
 # Characters a file reader may expand as a pattern (DuckDB's read_parquet, polars' scans).
 GLOB_CHARACTERS = ("*", "?", "[", "]", "{", "}")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SQL_DIR = PROJECT_ROOT / "sql"
-EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "raw"
-DEFAULT_MARTS_DIR = PROJECT_ROOT / "data" / "marts"
-DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.toml"
+def resource_dir(package: str) -> Path:
+    """The folder of one of the package's own resource packages, as a real path: a wheel and
+    an editable install both put it on disk (beside the package in a source checkout)."""
+    return Path(str(files(package))).resolve()
+
+
+# The source checkout the package runs from (this project's pyproject.toml beside it), or None
+# for an installed package; tests and benchmarks use it to find the repository's files.
+PROJECT_ROOT: Path | None = SOURCE_CHECKOUT
+PACKAGE_DIR = Path(__file__).resolve().parent
+FLOWS_DIR = resource_dir("metiers.flows")
+SQL_DIR = resource_dir("metiers.sql")
+EXPECTATIONS_DIR = resource_dir("metiers.expectations")
+# The default source registry ships inside the package; `--sources FILE` replaces it.
+DEFAULT_SOURCES_FILE = PACKAGE_DIR / "sources.toml"
+# Data folders: the checkout's own data/ when run from a checkout (the bundled sample), else
+# relative to the current directory (./data/raw, ./data/marts), never inside site-packages.
+DATA_ROOT = PROJECT_ROOT / "data" if PROJECT_ROOT is not None else Path("data")
+DEFAULT_RAW_DIR = DATA_ROOT / "raw"
+DEFAULT_MARTS_DIR = DATA_ROOT / "marts"
 PUBLISHED_NAME = "metiers.duckdb"
 DEFAULT_MIN_RECORDS = 10
 # `metiers schedule`: monthly, on the 1st at 06:00 Brussels time.
@@ -166,9 +182,11 @@ def published_path(marts_dir: Path | None = None) -> Path:
     return Path(marts_dir or DEFAULT_MARTS_DIR).resolve() / PUBLISHED_NAME
 
 
-def prepare_environment(project_root: Path = PROJECT_ROOT) -> None:
-    """Keep Prefect's and GX's state inside the project and switch off their telemetry."""
-    os.environ.setdefault("PREFECT_HOME", str(project_root / ".prefect"))
+def prepare_environment(project_root: Path | None = PROJECT_ROOT) -> None:
+    """Keep Prefect's and GX's state inside the project (the checkout's .prefect, or
+    ./.prefect for an installed package) and switch off their telemetry."""
+    home = (project_root if project_root is not None else Path.cwd()) / ".prefect"
+    os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # The first start of the embedded server creates its database: 20 s (Prefect's default

@@ -30,7 +30,7 @@ from typing import Any
 
 from metiers import __version__
 from metiers import validate as validation
-from metiers.config import PROJECT_ROOT, SQL_DIR, Settings
+from metiers.config import FLOWS_DIR, PACKAGE_DIR, SQL_DIR, Settings
 from metiers.errors import DataProblem
 from metiers.ingest import relative_raw_path, staging_path_for, unsafe_reason
 from metiers.quarantine import FileIntake, take_in
@@ -46,8 +46,11 @@ INTAKE_CODE = (
     "metiers/validate.py",
     "metiers/validate_sql.py",
 )
-# Code that turns staging into marts and display strings.
-BUILD_CODE = ("metiers/*.py", "metiers/sources/*.py")
+# Code that turns staging into marts and display strings, and the flow that runs it.
+BUILD_CODE = ("metiers/*.py", "metiers/sources/*.py", "metiers/flows/*.py")
+# Where the package's own folders are, by the name they have in an installed package: inside
+# it in a wheel, the flows beside it in a source checkout (metiers/__init__.py).
+PACKAGE_FOLDERS = {"metiers/flows": FLOWS_DIR, "metiers": PACKAGE_DIR}
 CACHE_SUFFIX = ".intake.json"
 LEGACY_SUFFIX = ".intake.pkl"  # never read; removed when an entry is stored
 CACHE_FORMAT = "metiers-intake/1"
@@ -55,19 +58,32 @@ CACHE_FORMAT = "metiers-intake/1"
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
-def _digest_files(paths: list[Path]) -> str:
+def package_files(pattern: str) -> dict[str, Path]:
+    """The package's own files matching `pattern` (`metiers/flows/*.py`), by their name in an
+    installed package, wherever the package runs from: a checkout or site-packages."""
+    for prefix, folder in PACKAGE_FOLDERS.items():
+        if pattern.startswith(f"{prefix}/"):
+            found = folder.glob(pattern.removeprefix(f"{prefix}/"))
+            return {f"{prefix}/{path.relative_to(folder).as_posix()}": path for path in found}
+    raise ValueError(f"{pattern}: not a path inside the package {sorted(PACKAGE_FOLDERS)}")
+
+
+def _digest_files(named: dict[str, Path]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
-        digest.update(path.read_bytes())
+    for name in sorted(named):
+        digest.update(name.encode())
+        digest.update(named[name].read_bytes())
     return digest.hexdigest()
 
 
 @functools.cache
 def code_digest(patterns: tuple[str, ...]) -> str:
-    """Digest of the project's own files matching `patterns`: a code change invalidates what
+    """Digest of the package's own files matching `patterns`: a code change invalidates what
     that code produced, not only a version bump."""
-    return _digest_files([path for pattern in patterns for path in PROJECT_ROOT.glob(pattern)])
+    named = {}
+    for pattern in patterns:
+        named.update(package_files(pattern))
+    return _digest_files(named)
 
 
 def _file_digest(path: Path) -> str:

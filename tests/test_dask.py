@@ -47,7 +47,7 @@ def same_row(left: tuple, right: tuple) -> bool:
 
 
 def test_dask_cluster_publishes_the_default_runners_marts(prefect_harness, tmp_path, monkeypatch):
-    from flows.refresh import run_refresh_flow
+    from metiers.flows.refresh import run_refresh_flow
 
     stage_log = tmp_path / "stages.jsonl"
     monkeypatch.setenv("METIERS_STAGE_LOG", str(stage_log))
@@ -97,7 +97,7 @@ def test_dask_cluster_publishes_the_default_runners_marts(prefect_harness, tmp_p
 
 
 def test_task_runner_options_are_checked():
-    from flows.refresh import task_runner_for
+    from metiers.flows.refresh import task_runner_for
 
     assert task_runner_for("default") is None
     with pytest.raises(UsageError, match="--task-runner dask"):

@@ -44,7 +44,7 @@ def figures(marts: Path) -> list[tuple]:
 def test_flow_publishes_the_same_figures_as_the_plain_stages(
     prefect_harness, tmp_path: Path
 ) -> None:
-    from flows.refresh import refresh
+    from metiers.flows.refresh import refresh
 
     raw = tmp_path / "raw"
     other_raw_folder(raw)
@@ -64,7 +64,7 @@ def test_flow_publishes_the_same_figures_as_the_plain_stages(
 
 
 def test_flow_reports_rejected_data(prefect_harness, tmp_path: Path) -> None:
-    from flows.refresh import refresh
+    from metiers.flows.refresh import refresh
 
     raw = tmp_path / "raw"
     other_raw_folder(raw)
@@ -113,7 +113,7 @@ def test_flow_caches_intake_on_paths_and_hashes(
 ) -> None:
     """An unchanged file is not read again: the intake task reuses metiers' own JSON intake
     record (the cache `--no-prefect` uses too); Prefect keeps no cached result of its own."""
-    import flows.refresh as flow_module
+    import metiers.flows.refresh as flow_module
     from metiers.runs import read_runs
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"
@@ -161,7 +161,7 @@ def test_flow_caches_intake_on_paths_and_hashes(
 def test_flow_retries_reading_after_an_io_error(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.refresh as flow_module
+    import metiers.flows.refresh as flow_module
 
     raw = tmp_path / "raw"
     other_raw_folder(raw)
@@ -188,7 +188,7 @@ def test_flow_retries_reading_after_an_io_error(
 def test_a_failed_flow_names_the_task_and_why(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import flows.refresh as flow_module
+    import metiers.flows.refresh as flow_module
     from metiers.runs import read_runs
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"

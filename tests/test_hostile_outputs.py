@@ -229,13 +229,13 @@ FOLDER_CASES = [(name, option) for option in FOLDER_OPTIONS for name in commands
 def no_long_running(monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve` and `schedule` would run until stopped: if a bad folder ever got through,
     fail at once instead of hanging."""
-    import flows.schedule
+    import metiers.flows.schedule
 
     def refuse(*_args, **_kwargs):
         raise AssertionError("the command ran despite an unusable folder")
 
     monkeypatch.setattr("metiers.api.serve", refuse)
-    monkeypatch.setattr(flows.schedule, "serve_refresh", refuse)
+    monkeypatch.setattr(metiers.flows.schedule, "serve_refresh", refuse)
 
 
 def required(name: str, out: Path) -> list[str]:

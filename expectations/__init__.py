@@ -1,0 +1,1 @@
+"""Great Expectations suites as JSON, read as package data (metiers.expectations)."""

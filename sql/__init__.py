@@ -1,0 +1,1 @@
+"""SQL models of the build, read as package data (metiers.sql in an installed package)."""

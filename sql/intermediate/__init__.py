@@ -1,0 +1,1 @@
+"""Intermediate models: joins, computations, disclosure."""

@@ -1,0 +1,1 @@
+"""Mart models: the published tables, with COMMENT ON."""

@@ -1,0 +1,1 @@
+"""Tables filled from Python: sources, runs, validation, publication."""

@@ -1,0 +1,1 @@
+"""Staging models: one view per source (renames and casts)."""
