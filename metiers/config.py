@@ -14,6 +14,7 @@ from metiers.errors import UsageError
 # Characters a file reader may expand as a pattern (DuckDB's read_parquet, polars' scans).
 GLOB_CHARACTERS = ("*", "?", "[", "]", "{", "}")
 
+
 def resource_dir(package: str) -> Path:
     """The folder of one of the package's own resource packages, as a real path: a wheel and
     an editable install both put it on disk (beside the package in a source checkout)."""
