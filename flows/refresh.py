@@ -31,7 +31,7 @@ from metiers.ingest import printable  # noqa: E402
 from metiers.progress import track  # noqa: E402
 from metiers.publish import Publication, publish, unchanged_publication  # noqa: E402
 from metiers.quarantine import FileIntake, Intake, decide, take_in  # noqa: E402
-from metiers.report import report_wanted, write_html_report  # noqa: E402
+from metiers.report import report_wanted, write_report_or_warn  # noqa: E402
 from metiers.runs import RunRecord  # noqa: E402
 from metiers.validate import ValidationOutcome  # noqa: E402
 
@@ -106,7 +106,7 @@ def validate_marts_task(build_path: Path, settings: Settings) -> list[Validation
 def report_task(
     files: list[FileIntake], mart_outcomes: list, settings: Settings, run_id: str
 ) -> Path | None:
-    return write_html_report(files, mart_outcomes, settings, run_id)
+    return write_report_or_warn(files, mart_outcomes, settings, run_id)
 
 
 @task(name="publish", cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_SECONDS["publish"])

@@ -21,7 +21,7 @@ from metiers.ingest import discover, entry_reason, printable
 from metiers.progress import track
 from metiers.publish import Publication, publish, refresh_lock, unchanged_publication
 from metiers.quarantine import FileIntake, cross_check, decide, take_in, write_report
-from metiers.report import report_wanted, write_html_report
+from metiers.report import report_wanted, write_html_report, write_report_or_warn
 from metiers.runs import RunRecord, append_run
 from metiers.sources.base import sha256_of
 from metiers.validate import ValidationOutcome, rejections, validate_marts
@@ -174,7 +174,7 @@ def run_refresh(settings: Settings, full: bool = False, trigger: str = "cli") ->
             run.note_inputs(files, settings)
             if not unchanged and report_wanted(files, mart_outcomes, settings):
                 with run.stage("report"):
-                    write_html_report(files, mart_outcomes, settings, run.run_id)
+                    write_report_or_warn(files, mart_outcomes, settings, run.run_id)
 
 
 @dataclass

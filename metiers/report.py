@@ -106,6 +106,18 @@ def write_html_report(
     return index if index.exists() else None
 
 
+def write_report_or_warn(
+    files: list[Any], mart_outcomes: list[Any], settings: Settings, run_id: str
+) -> Path | None:
+    """The report of a run that has already decided (published, or rejected with its
+    message): a report that cannot be written is a warning, never the run's outcome."""
+    try:
+        return write_html_report(files, mart_outcomes, settings, run_id)
+    except Exception as error:
+        log.warning("validation report not written: %s: %s", type(error).__name__, error)
+        return None
+
+
 def _prune(folder: Path) -> None:
     """Keep the reports of the last runs only (run ids start with their UTC time)."""
     runs = sorted(path for path in folder.iterdir() if path.is_dir())
