@@ -48,7 +48,9 @@ def published(settings: Settings) -> tuple[str, float]:
 @pytest.fixture(scope="module")
 def three_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[str]]:
     root = tmp_path_factory.mktemp("history")
-    settings = Settings(raw_dir=root / "raw", marts_dir=root / "marts", history_keep=2)
+    settings = Settings(
+        raw_dir=root / "raw", marts_dir=root / "marts", history_keep=2, data_docs=True
+    )
     versions = []
     for rate_max in (400, 500, 600):
         small_raw(settings.raw_dir, rate_max)
@@ -105,7 +107,7 @@ def test_rollback_to_an_unknown_version_is_refused(three_versions) -> None:
     assert settings.published_path.read_bytes() == before
 
 
-def test_every_run_writes_data_docs(three_versions) -> None:
+def test_every_run_asked_for_writes_data_docs(three_versions) -> None:
     settings, _versions = three_versions
     pages = sorted(settings.validation_dir.glob("*/gx/uncommitted/data_docs/local_site/index.html"))
     assert len(pages) == 3

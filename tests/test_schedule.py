@@ -102,8 +102,12 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_schedule_needs_a_real_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    result = CliRunner().invoke(app, ["schedule"])
+    # No server configured, even when a test server of this process is up (it would serve).
+    with temporary_settings(restore_defaults={PREFECT_API_URL}):
+        result = CliRunner().invoke(app, ["schedule"])
     assert result.exit_code == 2
     assert "prefect server start" in result.output
 
