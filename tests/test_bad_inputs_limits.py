@@ -52,7 +52,7 @@ from test_bad_inputs import (  # noqa: F401
 )
 
 from metiers.cli import app
-from metiers.config import DEFAULT_SOURCES_FILE, Limits
+from metiers.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, Limits
 from metiers.errors import DataRejected
 from metiers.sources.limits import check_text_file, column_number, scan_text
 
@@ -493,7 +493,7 @@ def test_documented_defaults_are_the_defaults() -> None:
     )  # fmt: skip
     in_registry = {name: int(value) for name, value in re.findall(r"(max_\w+) = (\d+)", comment)}
     assert in_registry == defaults
-    operations = (DEFAULT_SOURCES_FILE.parent / "docs" / "operations.md").read_text()
+    operations = (PROJECT_ROOT / "docs" / "operations.md").read_text()
     in_docs = {}
     for names, values in re.findall(
         r"^\| (`max_[^|]+) \| ([0-9, ]+?)(?: \(| \|)", operations, re.M
