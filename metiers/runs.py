@@ -31,7 +31,7 @@ class RunRecord:
     run_id: str
     started_at: str
     mode: str  # incremental or full
-    trigger: str  # cli, flow, schedule, test
+    trigger: str  # cli, flow, deployment (the schedule served by `metiers schedule`), bench
     ended_at: str | None = None
     status: str = "running"  # published, unchanged, rejected, failed
     version: str | None = None
