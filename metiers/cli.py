@@ -174,7 +174,7 @@ class _StderrHandler(logging.StreamHandler):
 
     @stream.setter
     def stream(self, _value: Any) -> None:
-        pass
+        """The stream is always the current sys.stderr: a stream handed in is ignored."""
 
 
 def _fail(error: BaseException) -> typer.Exit:
@@ -275,9 +275,7 @@ def refresh(
             from metiers.pipeline import refresh_if_unchanged
 
             publication = refresh_if_unchanged(settings, trigger="cli")
-        if publication is not None:
-            pass
-        elif prefect:
+        if publication is None and prefect:
             from metiers.flows.refresh import run_refresh_flow
 
             publication = run_refresh_flow(
@@ -292,7 +290,7 @@ def refresh(
                 trigger="cli",
                 data_docs=report,
             )
-        else:
+        elif publication is None:
             from metiers.pipeline import run_refresh
 
             # Our progress lines only: the libraries' own INFO chatter stays quiet. One

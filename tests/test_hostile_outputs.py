@@ -467,10 +467,9 @@ def runs_as_formula(cell: str) -> bool:
     decimal comma too, as in the ';' export)."""
     try:
         float(cell.replace(",", "."))
-        return False
     except ValueError:
-        pass
-    return cell[:1] in ("\t", "\r") or cell.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@")
+        return cell[:1] in ("\t", "\r") or cell.lstrip(" \t\r\n")[:1] in ("=", "+", "-", "@")
+    return False
 
 
 def csv_rows(text: str, separator: str = ",") -> list[dict]:
