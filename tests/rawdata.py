@@ -129,3 +129,20 @@ def person(year: int, pid: str, code: str, **overrides) -> dict:
     if row["status"] == "self_employed":
         row["gross_monthly_eur"] = None
     return row
+
+
+def small_raw(raw: Path, rate_max: int) -> None:
+    """One métier, 12 persons a year; the freelance rate's maximum tells versions apart."""
+    write_catalogue(
+        raw,
+        [{"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur", "title_en": "Editor",
+          "esco_code": "2654.5", "training_years_min": 3, "training_years_max": 3}],
+    )  # fmt: skip
+    for year in range(2022, 2026):
+        write_register(raw, year, [person(year, f"P{i}", "2654.5") for i in range(12)])
+    write_facts(
+        raw,
+        [{"slug": "monteur", "indicator": "freelance_rate", "value_min": 300,
+          "value_max": rate_max, "unit": "eur_per_day", "year": 2025, "source": "Test",
+          "source_url": "https://example.org"}],
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rawdata import person, write_catalogue, write_facts, write_register
+from rawdata import person, small_raw, write_register
 from typer.testing import CliRunner
 
 from metiers.cli import app
@@ -20,22 +20,6 @@ from metiers.pipeline import run_refresh
 pytestmark = pytest.mark.slow  # refreshes of their own
 
 runner = CliRunner()
-
-
-def small_raw(raw: Path, rate_max: int) -> None:
-    write_catalogue(
-        raw,
-        [{"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur", "title_en": "Editor",
-          "esco_code": "2654.5", "training_years_min": 3, "training_years_max": 3}],
-    )  # fmt: skip
-    for year in range(2022, 2026):
-        write_register(raw, year, [person(year, f"P{i}", "2654.5") for i in range(12)])
-    write_facts(
-        raw,
-        [{"slug": "monteur", "indicator": "freelance_rate", "value_min": 300,
-          "value_max": rate_max, "unit": "eur_per_day", "year": 2025, "source": "Test",
-          "source_url": "https://example.org"}],
-    )  # fmt: skip
 
 
 def published(settings: Settings) -> tuple[str, float]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rawdata import person, write_catalogue, write_facts, write_register
+from rawdata import small_raw
 from typer.testing import CliRunner
 
 from metiers import publish
@@ -27,23 +27,6 @@ from metiers.publish import history_files, history_path, published_version
 from metiers.runs import RunRecord, parse_runs, read_runs, runs_table_rows
 
 runner = CliRunner()
-
-
-def small_raw(raw: Path, rate_max: int) -> None:
-    """One métier, 12 persons a year; the freelance rate's maximum tells versions apart."""
-    write_catalogue(
-        raw,
-        [{"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur", "title_en": "Editor",
-          "esco_code": "2654.5", "training_years_min": 3, "training_years_max": 3}],
-    )  # fmt: skip
-    for year in range(2022, 2026):
-        write_register(raw, year, [person(year, f"P{i}", "2654.5") for i in range(12)])
-    write_facts(
-        raw,
-        [{"slug": "monteur", "indicator": "freelance_rate", "value_min": 300,
-          "value_max": rate_max, "unit": "eur_per_day", "year": 2025, "source": "Test",
-          "source_url": "https://example.org"}],
-    )  # fmt: skip
 
 
 def sha256(path: Path) -> str:
