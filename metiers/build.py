@@ -6,7 +6,6 @@ it, which `metiers.publish` later swaps in whole.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from metiers.freshness import source_freshness
 from metiers.ingest import relative_raw_path
 from metiers.quarantine import FileIntake, Intake
 from metiers.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
-from metiers.sources.base import remove_partial, write_parquet_atomically
+from metiers.sources.base import process_alive, remove_partial, write_parquet_atomically
 from metiers.sources.registry import load_reconciliation
 from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
@@ -73,16 +72,6 @@ def connect_new(path: Path, memory_limit: str | None = None) -> duckdb.DuckDBPyC
     return duckdb.connect(str(path), config=config)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def remove_stale_partials(staging_dir: Path) -> list[Path]:
     """Half-written staging folders (`.<name>.<pid>.partial`) of writers that died. A live
     writer's (a `metiers validate` running beside the refresh) are left alone."""
@@ -91,7 +80,7 @@ def remove_stale_partials(staging_dir: Path) -> list[Path]:
         return removed
     for partial in list(staging_dir.rglob(".*.partial")):
         pid = partial.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             remove_partial(partial)
             removed.append(partial)
     return removed

@@ -356,3 +356,14 @@ def remove_partial(partial: Path) -> None:
 
 def parquet_rows(path: Path) -> int:
     return pl.scan_parquet(path, glob=False).select(pl.len()).collect().item()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process still runs: leftovers named after a live writer are not stale."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

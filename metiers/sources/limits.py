@@ -46,6 +46,7 @@ import polars as pl
 
 from metiers.config import Limits
 from metiers.errors import DataProblem, DataRejected, UsageError
+from metiers.sources.base import process_alive
 
 DEFAULT_LIMITS = Limits()
 # Source option naming how its files are compressed (only gzip, and only when declared).
@@ -532,15 +533,5 @@ def remove_stale_gunzips(work_dir: Path) -> None:
     """Decompressed copies left by refreshes that died (their process is gone)."""
     for folder in work_dir.glob(f"{GUNZIP_PREFIX}*"):
         pid = folder.name[len(GUNZIP_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
