@@ -4,12 +4,14 @@
 
 In one run it
 1. generates a register of `--rows` rows over `--years` years (bench/generate_register.py),
-2. times Prefect's start-up on its own (an empty flow in a new process),
-3. runs (a) `metiers refresh` on it in a child process, with a stage log,
+2. starts the project's local Prefect server (`metiers prefect start`, in a PREFECT_HOME of
+   the benchmark's own) and times that once-only start on its own,
+3. runs (a) `metiers refresh` on it in a child process, with a stage log: the Prefect flow on
+   the running server, as every refresh after the first one runs,
 4. runs (b) the baseline (bench/baseline_duckdb.py) in another child process,
 5. checks that (a) and (b) give the same figures, and prints wall seconds, rows per second and
-   peak RSS of each (the whole process tree: Prefect's server is a child of (a)), the ratio
-   a/b with and without Prefect's start-up, and the share of (a) spent in each stage.
+   peak RSS of each process tree, the ratio a/b, the same with the server's start added to
+   (a), and the share of (a) spent in each stage; then stops the server.
 
 Each child is measured on its own, by polling the resident memory of its process tree. The
 figures are measured, never asserted: on a shared machine wall times are noisy.
@@ -18,6 +20,7 @@ figures are measured, never asserted: on a shared machine wall times are noisy.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import json
 import os
@@ -43,17 +46,6 @@ from metiers.timing import covered_seconds, stage_records, stage_seconds  # noqa
 
 # The baseline gets the DuckDB memory the refresh's build gets (Settings.duckdb_memory_limit).
 DUCKDB_MEMORY_LIMIT = Settings().duckdb_memory_limit or "2GB"
-PREFECT_STARTUP = """
-from metiers.config import prepare_environment
-prepare_environment()
-from prefect import flow
-
-@flow(name="startup-probe")
-def probe() -> int:
-    return 1
-
-probe()
-"""
 
 
 @dataclass
@@ -170,14 +162,20 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(target)
         else:
             target.unlink(missing_ok=True)
-    env = dict(os.environ)
+    env = {name: value for name, value in os.environ.items() if name != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(work / "prefect")
     python = sys.executable
+    prefect_command = [python, "-m", "metiers", "prefect"]
 
     if args.no_prefect:
-        startup = Measured("prefect start-up", 0.0, 0, 0)
+        startup = Measured("prefect server start", 0.0, 0, 0)
     else:
+        stop = [*prefect_command, "stop"]
+        subprocess.run(stop, env=env, capture_output=True, check=True)
+        # Stopped however this script ends (a failed run returns early).
+        atexit.register(subprocess.run, stop, env=env, capture_output=True, check=False)
         startup = run_measured(
-            "prefect start-up", [python, "-c", PREFECT_STARTUP], env, work / "startup.log"
+            "prefect server start", [*prefect_command, "start"], env, work / "startup.log"
         )
     stage_log = work / "stages.jsonl"
     refresh_command = [
@@ -231,11 +229,14 @@ def main(argv: list[str] | None = None) -> int:
     for run in (startup, refresh, baseline):
         rate = f"{rows / run.wall_seconds:,.0f}" if run is not startup else "-"
         print(f"{run.name:<24}{run.wall_seconds:>9.1f}{rate:>13}{gib(run.peak_rss_bytes):>12}")
-    without_startup = refresh.wall_seconds - startup.wall_seconds
-    print(f"ratio a/b: {refresh.wall_seconds / baseline.wall_seconds:.2f}")
+    with_startup = refresh.wall_seconds + startup.wall_seconds
     print(
-        f"ratio a/b without Prefect's start-up (probe): "
-        f"{without_startup / baseline.wall_seconds:.2f} ({without_startup:.1f} s)"
+        f"ratio a/b (the server running, as for every refresh after the first): "
+        f"{refresh.wall_seconds / baseline.wall_seconds:.2f}"
+    )
+    print(
+        f"ratio a/b with the server's start added to (a) (the first refresh): "
+        f"{with_startup / baseline.wall_seconds:.2f} ({with_startup:.1f} s)"
     )
     print(
         f"ratio a/b from (a)'s first stage to its last: "
@@ -267,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         "generation_seconds": generate_seconds,
         "runs": [asdict(run) for run in (startup, refresh, baseline)],
         "ratio": refresh.wall_seconds / baseline.wall_seconds,
-        "ratio_without_startup": without_startup / baseline.wall_seconds,
+        "ratio_with_server_start": with_startup / baseline.wall_seconds,
         "ratio_staged": refresh.staged_seconds / baseline.wall_seconds,
         "same_figures": not mismatches,
         "mismatches": mismatches,

@@ -21,6 +21,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from metiers import pipeline  # noqa: E402
 from metiers.build import build_marts  # noqa: E402
@@ -178,7 +179,7 @@ def refresh(
         unchanged = False
         try:
             with run.stage("quarantine"):
-                intake = decide_task(taken, settings, run.run_id)
+                intake = decide_task(quote(taken), settings, run.run_id)
             for source in intake.excluded_sources:
                 logger.warning("optional source %s left out: a file failed validation", source)
             key = build_key(items, settings)
@@ -189,12 +190,14 @@ def refresh(
                 logger.info("no input changed: version %s stays published", current.version)
                 return current
             with run.stage("build"):
-                build_path = build_task(intake, settings, run.run_id)
+                build_path = build_task(quote(intake), settings, run.run_id)
             with run.stage("validate-marts"):
                 mart_outcomes = validate_marts_task(build_path, settings)
                 pipeline.accept_marts(mart_outcomes, build_path)
             with run.stage("publish"):
-                publication = publish_task(build_path, intake, mart_outcomes, settings, run, key)
+                publication = publish_task(
+                    build_path, quote(intake), quote(mart_outcomes), settings, quote(run), key
+                )
             run.finish("published", publication.version)
             logger.info("published version %s to %s", publication.version, publication.path)
             return publication
@@ -202,7 +205,7 @@ def refresh(
             run.note_inputs(taken, settings)
             if not unchanged and report_wanted(taken, mart_outcomes, settings):
                 with run.stage("report"):
-                    report = report_task(taken, mart_outcomes, settings, run.run_id)
+                    report = report_task(quote(taken), quote(mart_outcomes), settings, run.run_id)
                 logger.info("validation report: %s", report)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -215,7 +216,8 @@ def refresh(
         bool,
         typer.Option(
             "--prefect/--no-prefect",
-            help="Run as the Prefect flow `refresh` (embedded server) or as plain calls.",
+            help="Run as the Prefect flow `refresh` (on the project's local Prefect server, "
+            "started if needed; see `metiers prefect`) or as plain calls.",
         ),
     ] = True,
     full: Annotated[
@@ -276,8 +278,21 @@ def refresh(
 
             publication = refresh_if_unchanged(settings, trigger="cli")
         if publication is None and prefect:
+            from metiers import orchestrator
+
+            # The server boots while Prefect and the flow are imported.
+            server = orchestrator.flow_server()
             from metiers.flows.refresh import run_refresh_flow
 
+            if server is not None:
+                record = server.wait()
+                if server.started:
+                    typer.echo(
+                        f"started the local Prefect server: {record.url} (UI and run "
+                        f"history; it stops after {record.idle_minutes:g} idle minutes, or "
+                        "with `metiers prefect stop`)",
+                        err=True,
+                    )
             publication = run_refresh_flow(
                 task_runner=task_runner.value,
                 dask_address=dask_address,
@@ -304,6 +319,10 @@ def refresh(
             publication = run_refresh(settings, full=full)
     except Exception as error:
         raise _fail(error) from None
+    finally:
+        # The interpreter's last collection walks every object Prefect, GX and polars
+        # made (0.7 s after a flow run); frozen, they are left to the process's exit.
+        gc.freeze()
     if publication.status == "unchanged":
         typer.echo(
             f"unchanged: no input changed since version {publication.version}; "
@@ -863,6 +882,79 @@ def query(
         sys.stdout.write(as_csv(result))
     else:
         typer.echo(as_table(result))
+
+
+prefect_app = typer.Typer(
+    help="The project's local Prefect server, on which `metiers refresh` runs its flow: "
+    "Prefect's API, UI and run history on loopback, state in PREFECT_HOME.",
+    no_args_is_help=True,
+)
+app.add_typer(prefect_app, name="prefect")
+
+
+@prefect_app.command("start")
+def prefect_start() -> None:
+    """Start the local server (or find it running) and print its address; it stops after
+    METIERS_PREFECT_SERVER_IDLE_MINUTES (default 30) without a request."""
+    from metiers import orchestrator
+
+    prepare_environment()
+    try:
+        server = orchestrator.begin()
+        record = server.wait()
+    except Exception as error:
+        raise _fail(error) from None
+    state = "started" if server.started else "already running"
+    typer.echo(f"{state}: {record.url} (pid {record.pid})")
+    typer.echo(f"export PREFECT_API_URL={record.api_url}")
+
+
+@prefect_app.command("status")
+def prefect_status(
+    output: Annotated[
+        CardFormat, typer.Option("--format", help="text, or json for scripts.")
+    ] = CardFormat.text,
+) -> None:
+    """Say which Prefect server a refresh would use, and whether the local one runs."""
+    from metiers import orchestrator
+
+    prepare_environment()
+    try:
+        report = orchestrator.status()
+    except Exception as error:
+        raise _fail(error) from None
+    if output == CardFormat.json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    if report["configured_api_url"]:
+        typer.echo(f"refresh uses PREFECT_API_URL={report['configured_api_url']}")
+    elif report["mode"] == "embedded":
+        typer.echo("refresh uses Prefect's embedded server (METIERS_PREFECT_SERVER=embedded)")
+    else:
+        typer.echo("refresh uses the local server (started on demand)")
+    if report["running"]:
+        health = "answering" if report["healthy"] else "not answering yet"
+        typer.echo(
+            f"local server: {report['url']} (pid {report['pid']}, since "
+            f"{report['started_at']}, {health}; stops after {report['idle_minutes']:g} idle "
+            "minutes)"
+        )
+    else:
+        typer.echo("local server: not running")
+    typer.echo(f"state: {report['prefect_home']}; log: {report['log']}")
+
+
+@prefect_app.command("stop")
+def prefect_stop() -> None:
+    """Stop the local server now (a later refresh starts it again)."""
+    from metiers import orchestrator
+
+    prepare_environment()
+    try:
+        stopped = orchestrator.stop()
+    except Exception as error:
+        raise _fail(error) from None
+    typer.echo("stopped" if stopped else "not running")
 
 
 def _check_folders(settings: Settings) -> None:

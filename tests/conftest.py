@@ -52,10 +52,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def prefect_harness():
     """One Prefect test server per test process (each xdist worker), shared by every test
     that runs a flow: a server start costs tens of seconds on a busy machine."""
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=300):
-        yield
+        # In the environment too: the CLI chooses its server from it (metiers.orchestrator),
+        # and commands run in child processes use the same test server.
+        before = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = before
 
 
 @pytest.fixture(scope="session")

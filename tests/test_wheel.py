@@ -250,20 +250,33 @@ def test_the_installed_refresh_prints_the_same_card_as_the_checkout(
 def test_the_installed_prefect_flow_runs_with_its_state_in_the_current_folder(
     installed: Installed, refreshed: Refreshed
 ) -> None:
-    """The default mode runs the Prefect flow (embedded server) from the wheel's
-    metiers.flows, with Prefect's state in ./.prefect; a no-op is then found before Prefect
-    starts."""
+    """The default mode runs the Prefect flow from the wheel's metiers.flows on the local
+    Prefect server it starts, with Prefect's state in ./.prefect; a no-op is then found
+    before Prefect starts; a later run reuses the server; `metiers prefect stop` ends it."""
     marts = refreshed.cwd / "flow-marts"
     command = (installed.metiers, "refresh", "--raw-dir", BUNDLED_RAW, "--marts-dir", marts)
-    result = installed.run(*command, cwd=refreshed.cwd, timeout=REFRESH_SECONDS)
-    assert result.returncode == 0, outcome(result)
-    assert result.stdout.startswith("published "), outcome(result)
-    assert "Flow run" in result.stderr, outcome(result)
-    assert (refreshed.cwd / ".prefect").is_dir(), "PREFECT_HOME defaults to ./.prefect"
-    again = installed.run(*command, cwd=refreshed.cwd, timeout=REFRESH_SECONDS)
-    assert again.returncode == 0, outcome(again)
-    assert again.stdout.startswith("unchanged:"), outcome(again)
-    assert "Flow run" not in again.stderr, outcome(again)
+    stop = (installed.metiers, "prefect", "stop")
+    try:
+        result = installed.run(*command, cwd=refreshed.cwd, timeout=REFRESH_SECONDS)
+        assert result.returncode == 0, outcome(result)
+        assert result.stdout.startswith("published "), outcome(result)
+        assert "Flow run" in result.stderr, outcome(result)
+        assert "started the local Prefect server: http://127.0.0.1:" in result.stderr
+        home = refreshed.cwd / ".prefect"
+        assert home.is_dir(), "PREFECT_HOME defaults to ./.prefect"
+        server = json.loads((home / "metiers-server.json").read_text(encoding="utf-8"))
+        assert 0 < server["port"] < 65536, server
+        again = installed.run(*command, cwd=refreshed.cwd, timeout=REFRESH_SECONDS)
+        assert again.returncode == 0, outcome(again)
+        assert again.stdout.startswith("unchanged:"), outcome(again)
+        assert "Flow run" not in again.stderr, outcome(again)
+        full = installed.run(*command, "--full", cwd=refreshed.cwd, timeout=REFRESH_SECONDS)
+        assert full.returncode == 0, outcome(full)
+        assert "Flow run" in full.stderr and "started the local" not in full.stderr
+        assert f":{server['port']}/runs/flow-run/" in full.stderr, "the same server's UI"
+    finally:
+        stopped = installed.run(*stop, cwd=refreshed.cwd, timeout=REFRESH_SECONDS)
+    assert stopped.returncode == 0 and stopped.stdout.strip() == "stopped", outcome(stopped)
 
 
 def free_port() -> int:
