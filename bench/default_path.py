@@ -14,9 +14,11 @@ with the ratio of each to the plain full refresh, and the default mode's extra s
 Seconds per stage come from the run log (MARTS_DIR/runs.jsonl) each run appends to.
 
     .venv/bin/python bench/default_path.py [--raw-dir data/raw] [--repeat 3] [--skip-prefect]
+        [--scale-rows 10000000]
 
-The 10-million-row comparison with a bare DuckDB script is `bench/refresh_scale.py` (it
-prints its own ratio to `bench/baseline_duckdb.py`).
+Then, unless `--scale-rows 0`, it runs `bench/refresh_scale.py --rows N` (10 million by
+default): the full refresh of a generated register against the bare DuckDB script
+`bench/baseline_duckdb.py`, with its ratio.
 """
 
 from __future__ import annotations
@@ -65,6 +67,12 @@ def main() -> None:
     parser.add_argument("--raw-dir", type=Path, default=ROOT / "data" / "raw")
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode (first included)")
     parser.add_argument("--skip-prefect", action="store_true", help="plain calls only")
+    parser.add_argument(
+        "--scale-rows",
+        type=int,
+        default=10_000_000,
+        help="rows of the scale comparison run after (bench/refresh_scale.py); 0 skips it",
+    )
     options = parser.parse_args()
     if not options.skip_prefect and options.repeat < 2:
         parser.error("--repeat must be 2 or more: the first default run starts the server")
@@ -143,6 +151,13 @@ def main() -> None:
             f"server), {noop_gap:.2f} s to a no-op"
         )
     print(f"# {machine_load()}")
+    if options.scale_rows:
+        print(f"\n# bench/refresh_scale.py --rows {options.scale_rows}", flush=True)
+        scale = [sys.executable, str(ROOT / "bench" / "refresh_scale.py")]
+        scale += ["--rows", str(options.scale_rows)]
+        if options.skip_prefect:
+            scale.append("--no-prefect")
+        raise SystemExit(subprocess.run(scale, check=False).returncode)
 
 
 if __name__ == "__main__":
