@@ -278,7 +278,7 @@ def test_unwritable_marts_folder_is_a_usage_error(
             return False
         return real_access(path, mode, *args, **kwargs)
 
-    monkeypatch.setattr("metiers.cli.os.access", access)
+    monkeypatch.setattr("metiers.cli.options.os.access", access)
     result = invoke("refresh", "--no-prefect", "--marts-dir", marts)
     assert result.exit_code == 2, result.output
     assert f"{marts} cannot be written" in plain(result.output)

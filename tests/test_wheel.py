@@ -201,7 +201,14 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
         for path in (PROJECT_ROOT / folder).glob(pattern)
     }
     assert len(expected) > 60, "the repository's models, suites and flows were found"
-    assert {"metiers/sources.toml", "metiers/cli.py"} | expected <= names, sorted(expected - names)
+    # every module of the command's package (a subpackage must be listed in pyproject.toml)
+    expected |= {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in (PROJECT_ROOT / "metiers" / "cli").glob("*.py")
+    }
+    assert {"metiers/sources.toml", "metiers/cli/__init__.py"} | expected <= names, sorted(
+        expected - names
+    )
 
 
 def test_the_installed_package_runs_from_the_venv_not_the_checkout(

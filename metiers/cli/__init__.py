@@ -1,0 +1,32 @@
+"""The `metiers` command: parses, calls the library, prints. Exit codes: 0 published or done,
+1 data rejected, 2 usage error, 3 internal error (decided once, in `metiers/cli/failures.py`).
+
+Each module holds a sub-app of related commands, merged here under the root so every command
+keeps its own name (`metiers figures`, not `metiers read figures`); `metiers prefect` is the
+one group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from metiers.cli import history, prefect_server, read, refresh, serve
+from metiers.cli.failures import ErrorHandlingGroup
+
+app = typer.Typer(
+    cls=ErrorHandlingGroup,
+    help="Métiers en chiffres: labour-market figures per occupation, from raw files to a "
+    "published DuckDB mart and the 'Le métier en chiffres' card.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(refresh.app)
+app.add_typer(read.app)
+app.add_typer(history.app)
+app.add_typer(serve.app)
+app.add_typer(prefect_server.app, name="prefect")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

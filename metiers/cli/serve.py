@@ -1,0 +1,45 @@
+"""`metiers serve`: the published mart over HTTP. FastAPI and uvicorn are imported only when
+it runs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from metiers.cli.options import MartsDir
+from metiers.config import DEFAULT_MARTS_DIR
+
+app = typer.Typer()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; loopback unless you mean otherwise.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="Web origin allowed to call the API from a browser (repeat for several); "
+            "none by default.",
+        ),
+    ] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = False,
+    marts_dir: MartsDir = DEFAULT_MARTS_DIR,
+) -> None:
+    """Serve the published mart read-only over HTTP (JSON, HTML card, OpenAPI schema at
+    /openapi.json). A refresh or rollback is picked up by the next request, no restart."""
+    from metiers.api import ApiSettings
+    from metiers.api import serve as run_server
+
+    run_server(
+        ApiSettings(marts_dir=marts_dir, cors_origins=tuple(cors_origin or ())),
+        host=host,
+        port=port,
+        access_log=access_log,
+    )
