@@ -1,5 +1,5 @@
 """The commands that make and publish the marts: `refresh`, `validate`, `rollback` and
-`schedule`. The only modules of `metiers/` that import `flows/`, and only when run."""
+`schedule`. The only module of `metiers/` that imports `flows/`, and only when run."""
 
 from __future__ import annotations
 
