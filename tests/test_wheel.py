@@ -201,6 +201,11 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
         for path in (PROJECT_ROOT / folder).glob(pattern)
     }
     assert len(expected) > 60, "the repository's models, suites and flows were found"
+    expected |= {
+        f"metiers/{path.relative_to(PROJECT_ROOT / 'metiers').as_posix()}"
+        for path in (PROJECT_ROOT / "metiers" / "templates").glob("*.j2")
+    }
+    assert {"metiers/templates/card.html.j2", "metiers/templates/trend.svg.j2"} <= expected
     assert {"metiers/sources.toml", "metiers/cli.py"} | expected <= names, sorted(expected - names)
 
 
