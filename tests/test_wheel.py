@@ -252,6 +252,24 @@ def test_the_installed_refresh_prints_the_same_card_as_the_checkout(
     assert package_files(installed.site_packages / "metiers") == installed.files
 
 
+def test_the_installed_card_page_renders_from_the_wheels_templates(
+    installed: Installed, refreshed: Refreshed, tmp_path: Path
+) -> None:
+    """`metiers card` of the installed package loads its templates from the wheel and writes
+    the page this checkout renders from the same published file."""
+    from metiers import mart, page
+
+    out = tmp_path / "card.html"
+    result = installed.run(
+        installed.metiers, "card", SEED_SLUG, "--out", out, "--marts-dir", refreshed.marts,
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, outcome(result)
+    with mart.connect_published(refreshed.marts) as connection:
+        expected = page.render(connection, SEED_SLUG, "fr")
+    assert out.read_text(encoding="utf-8") == expected
+
+
 def test_the_installed_prefect_flow_runs_with_its_state_in_the_current_folder(
     installed: Installed, refreshed: Refreshed
 ) -> None:

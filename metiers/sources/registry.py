@@ -163,7 +163,7 @@ def _pattern(value: str) -> str:
 class ColumnDeclaration(StrictTable):
     """`name = "type"`, or `name = { type = ..., required = false, default = ... }`."""
 
-    type: Literal["text", "int32", "int64", "float", "boolean", "datetime", "list_text"]
+    type: Literal[tuple(TYPES)]  # one of the names of TYPES
     required: bool = True
     default: str | int | float | bool | None = None
 
@@ -183,10 +183,9 @@ class SeriesDeclaration(StrictTable):
 
     @model_validator(mode="after")
     def _one_form(self) -> SeriesDeclaration:
-        ratio = (self.numerator is not None, self.denominator is not None)
-        if ratio not in ((True, True), (False, False)) or (self.filter is None) != (
-            ratio == (True, True)
-        ):
+        ratio = self.numerator is not None and self.denominator is not None
+        half_ratio = (self.numerator is None) != (self.denominator is None)
+        if half_ratio or (self.filter is not None) == ratio:
             raise ValueError(
                 f"series {self.indicator!r} needs either a filter, or a numerator and a denominator"
             )
