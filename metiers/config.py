@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -65,7 +64,8 @@ class Limits:
     A hostile or broken file (a header of a million columns, a gzip bomb, a workbook cell
     at XFD1048576) is rejected naming the limit, instead of exhausting memory, disk or time
     while the refresh holds its lock. The defaults are far above any real source; raise one
-    under `[limits]` in sources.toml (docs/operations.md, "Limits").
+    under `[limits]` in sources.toml (docs/operations.md, "Limits"), where each must be a
+    whole number of at least 1 (metiers/sources/registry.py, `LimitsTable`).
     """
 
     # Columns of a text header or a Parquet schema (a Eurostat TSV has one per period).
@@ -83,30 +83,6 @@ class Limits:
     max_sheet_rows: int = 1_048_576
     max_sheet_columns: int = 16_384
     max_sheet_cells: int = 10_000_000
-
-    def __post_init__(self) -> None:
-        for item in fields(self):
-            value = getattr(self, item.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise UsageError(f"limits.{item.name} must be a whole number of at least 1")
-
-
-def load_limits(sources_file: Path = DEFAULT_SOURCES_FILE) -> Limits:
-    """The defaults, overridden by the `[limits]` table of the source registry when it has
-    one; a key that names no limit is refused rather than silently ignored."""
-    try:
-        with Path(sources_file).open("rb") as handle:
-            table = tomllib.load(handle).get("limits", {})
-    except (FileNotFoundError, tomllib.TOMLDecodeError):
-        # The registry itself reports a missing or broken file, naming it.
-        return Limits()
-    known = {item.name for item in fields(Limits)}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise UsageError(
-            f"{sources_file}: unknown keys {unknown} in [limits]; known: {sorted(known)}"
-        )
-    return Limits(**table)
 
 
 @dataclass(frozen=True)
@@ -131,12 +107,16 @@ class Settings:
     # or a mart failed a rule, or when asked (`metiers refresh --report`).
     data_docs: bool = False
     sources_file: Path = DEFAULT_SOURCES_FILE
-    # What one raw file may hold; by default the [limits] table of sources_file.
+    # What one raw file may hold; by default the [limits] table of sources_file (reading
+    # it checks the whole registry: a malformed one is a usage error here).
     limits: Limits | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources_file", Path(self.sources_file).resolve())
         if self.limits is None:
+            # Imported here: the registry imports this module (paths, Limits).
+            from metiers.sources.registry import load_limits
+
             object.__setattr__(self, "limits", load_limits(self.sources_file))
         object.__setattr__(self, "raw_dir", Path(self.raw_dir).resolve())
         object.__setattr__(self, "marts_dir", Path(self.marts_dir).resolve())

@@ -7,7 +7,8 @@ import csv
 import itertools
 import re
 import string
-from html import unescape
+from html import escape, unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,86 @@ def test_page_states_its_vintage_and_withheld_regions(pages: dict[str, str]) -> 
             assert part in text, (lang, part, text)
     withheld = re.findall(r'<li data-line="region-withheld">(.*?)</li>', pages["fr"])
     assert withheld and "moins de 10 observations" in unescape(withheld[0])
+
+
+# -- text from the mart is text, never markup -------------------------------------------------
+
+# Each breaks out of a different context: an element, a double- or single-quoted attribute,
+# the inline SVG, an entity.
+HOSTILE = "<script>alert(1)</script>\"onmouseover=alert(2) x=\"' onfocus='alert(3)</svg>&amp;"
+HEADCOUNT_NOTE = f"{display.label('headcount', 'fr')}: "
+
+
+class Markup(HTMLParser):
+    """Every element and attribute name a browser would build from the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+def test_hostile_text_from_the_mart_is_escaped_wherever_it_is_written() -> None:
+    """Every string of the card's row, the slug, a suppression reason and the version carry
+    markup; each is written, as html.escape escapes it, exactly where the page shows it (and
+    nowhere raw), so the page keeps its own elements and attributes and nothing else."""
+    lines = ("headcount", "growth", "insertion", "average_age", "training")
+    value = {name: f"{HOSTILE}[{name}]" for name in (
+        "title", "box_title", *lines, "salary_entry", "salary_senior", "salary_senior_max",
+        "freelance_rate", "share_self_employed", "regions", "withheld_1", "withheld_2",
+        "context_1", "context_2", "vintage", "note_1", "note_2", "slug", "reason", "version",
+    )}  # fmt: skip
+    card = {name: value[name] for name in ("title", "box_title", *lines, "vintage")} | {
+        "salary_entry": value["salary_entry"],
+        "salary_senior": value["salary_senior"],
+        "salary_senior_max": value["salary_senior_max"],
+        "freelance_rate": value["freelance_rate"],
+        "share_self_employed": value["share_self_employed"],
+        "regions": value["regions"],
+        "regions_withheld": f"{value['withheld_1']}\n{value['withheld_2']}",
+        "context": f"{value['context_1']}\n{value['context_2']}",
+        # The second note starts with the headcount label: the box links to it.
+        "footnotes": f"{value['note_1']}\n{HEADCOUNT_NOTE}{value['note_2']}",
+    }
+    figures = {"slug": value["slug"], "share_women_suppressed": value["reason"]}
+    trend = [{"year": 2024, "headcount": 40.0}, {"year": 2025, "headcount": 50.0}]
+    html = page.card_html(figures, card, trend, {"version": value["version"]}, "fr")
+    # Jinja writes the quotes as &#34; and &#39;, html.escape as &quot; and &#x27;: the same
+    # characters, spelled two ways.
+    canonical = html.replace("&#34;", "&quot;").replace("&#39;", "&#x27;")
+
+    # Where each value is shown: the title in <title> and <h1>, the box title in <title> and
+    # its heading, the version in two data-version attributes and the publication line.
+    places = dict.fromkeys(value, 1) | {"title": 2, "box_title": 2, "version": 3}
+    for name, text in value.items():
+        assert canonical.count(escape(text)) == places[name], name
+    assert canonical.count(escape(HOSTILE)) == sum(places.values())
+    for raw in ("<script>", "</script>", '"onmouseover=', "' onfocus='"):
+        assert raw not in html, raw
+
+    markup = Markup()
+    markup.feed(html)
+    assert "script" not in markup.tags
+    assert markup.tags.count("svg") == 1 and html.count("</svg>") == 1  # the chart's own
+    assert not {name for name in markup.attributes if name.startswith("on")}
+    reader = read_card(html)
+    assert unescape(re.search(r"<h1>(.*?)</h1>", html).group(1)) == value["title"]
+    assert reader.figures["headcount"]["value"] == value["headcount"]
+    assert re.search(r'data-figure="headcount".*?href="#note-2"', html)
+    assert reader.figures["share_women"]["value"] == f"— (non publié: {value['reason']})"
+    assert reader.footnotes == [value["note_1"], HEADCOUNT_NOTE + value["note_2"]]
+
+
+def test_templates_escape_and_refuse_undefined_names() -> None:
+    """The page's environment escapes every value and fails on a name it was not given,
+    rather than writing an empty string where a figure should be."""
+    import jinja2
+
+    assert page.TEMPLATES.autoescape is True
+    assert page.TEMPLATES.undefined is jinja2.StrictUndefined
+    with pytest.raises(jinja2.UndefinedError):
+        page.TEMPLATES.get_template("card.html.j2").render()

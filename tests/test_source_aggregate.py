@@ -308,7 +308,7 @@ def test_bad_boolean_and_bad_options(tmp_path: Path):
     with pytest.raises(DataRejected) as caught:
         read(path, options)
     assert (caught.value.problems[0].sample, caught.value.problems[0].rows) == (["maybe"], [3])
-    with pytest.raises(UsageError, match="unknown aggregate options"):
+    with pytest.raises(UsageError, match=r"aggregate options: unknown key\(s\) 'seperator'"):
         read(path, {**options, "seperator": ";"})
     with pytest.raises(UsageError, match="filter on unmapped column"):
         read(path, {**options, "filter": {"level": ["detailed"]}})

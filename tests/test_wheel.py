@@ -206,6 +206,11 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
         path.relative_to(PROJECT_ROOT).as_posix()
         for path in (PROJECT_ROOT / "metiers" / "cli").glob("*.py")
     }
+    expected |= {
+        f"metiers/{path.relative_to(PROJECT_ROOT / 'metiers').as_posix()}"
+        for path in (PROJECT_ROOT / "metiers" / "templates").glob("*.j2")
+    }
+    assert {"metiers/templates/card.html.j2", "metiers/templates/trend.svg.j2"} <= expected
     assert {"metiers/sources.toml", "metiers/cli/__init__.py"} | expected <= names, sorted(
         expected - names
     )
@@ -252,6 +257,24 @@ def test_the_installed_refresh_prints_the_same_card_as_the_checkout(
 
     # The refresh wrote nothing inside the installed package.
     assert package_files(installed.site_packages / "metiers") == installed.files
+
+
+def test_the_installed_card_page_renders_from_the_wheels_templates(
+    installed: Installed, refreshed: Refreshed, tmp_path: Path
+) -> None:
+    """`metiers card` of the installed package loads its templates from the wheel and writes
+    the page this checkout renders from the same published file."""
+    from metiers import mart, page
+
+    out = tmp_path / "card.html"
+    result = installed.run(
+        installed.metiers, "card", SEED_SLUG, "--out", out, "--marts-dir", refreshed.marts,
+        cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, outcome(result)
+    with mart.connect_published(refreshed.marts) as connection:
+        expected = page.render(connection, SEED_SLUG, "fr")
+    assert out.read_text(encoding="utf-8") == expected
 
 
 def test_the_installed_prefect_flow_runs_with_its_state_in_the_current_folder(

@@ -22,13 +22,12 @@ from metiers.sources.base import (
     sha256_of,
     write_parquet_atomically,
 )
-from metiers.sources.limits import COMPRESSION_OPTION, DEFAULT_LIMITS, readable_copy
-from metiers.sources.registry import SOURCES, SourceSpec, get_source
+from metiers.sources.limits import DEFAULT_LIMITS, readable_copy
+from metiers.sources.registry import SourceSpec, get_source
 
 __all__ = [
     "AGGREGATE_SCHEMA",
     "CONTEXT_SCHEMA",
-    "SOURCES",
     "SourceSpec",
     "StagedFile",
     "get_source",
@@ -85,22 +84,24 @@ def context_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.DataFr
     are carried together, so a 'low reliability' numerator stays visible in the share.
     """
     context = spec.context
-    isco = context.get("isco_dimension", "isco08")
-    prefix = context.get("isco_prefix", "OC")
+    if context is None:  # the registry requires it of role context
+        return pl.DataFrame(schema=CONTEXT_SCHEMA)
+    isco = context.isco_dimension
+    prefix = context.isco_prefix
     keys = [isco, "geo", "time_period"]
     base = frame
-    if context.get("geo"):
-        base = _matching(base, {"geo": context["geo"]}, path, "geo")
+    if context.geo:
+        base = _matching(base, {"geo": context.geo}, path, "geo")
     parts = []
-    for series in context["series"]:
-        name = series["indicator"]
-        if "filter" in series:
-            chosen = _matching(base, series["filter"], path, name).select(
+    for series in context.series:
+        name = series.indicator
+        if series.filter is not None:
+            chosen = _matching(base, series.filter, path, name).select(
                 *keys, "value", "flag", SOURCE_ROW
             )
         else:
-            numerator = _matching(base, series["numerator"], path, name)
-            denominator = _matching(base, series["denominator"], path, name)
+            numerator = _matching(base, series.numerator or {}, path, name)
+            denominator = _matching(base, series.denominator or {}, path, name)
             chosen = numerator.join(
                 denominator.select(*keys, "value", "flag"), on=keys, suffix="_of"
             ).select(
@@ -118,7 +119,7 @@ def context_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.DataFr
                 pl.col("geo"),
                 pl.col("time_period"),
                 pl.lit(name).alias("indicator"),
-                pl.lit(series.get("unit")).cast(pl.String).alias("unit"),
+                pl.lit(series.unit).cast(pl.String).alias("unit"),
                 pl.col("value"),
                 # letters once each, in order: 'u' + 'bu' -> 'ub'
                 pl.col("flag")
@@ -174,19 +175,12 @@ def aggregate_long(frame: pl.DataFrame, spec: SourceSpec, path: Path) -> pl.Data
     return pl.concat(parts) if parts else pl.DataFrame(schema=AGGREGATE_SCHEMA)
 
 
-def reader_options(spec: SourceSpec) -> dict:
-    """The adapter's options: the declared ones without `compression`, which is handled
-    before any adapter reads (metiers/sources/limits.py)."""
-    options = dict(spec.adapter_options)
-    options.pop(COMPRESSION_OPTION, None)
-    return options
-
-
 def read_with_adapter(path: Path, spec: SourceSpec, limits: Limits | None = None) -> RawTable:
-    """Open a raw file with the adapter its source declares; every adapter checks the file
+    """Open a raw file with the adapter its source declares, with the source's options (the
+    registry checked them against the adapter's model); every adapter checks the file
     against `limits` before its expensive read."""
     limits = limits or DEFAULT_LIMITS
-    options = reader_options(spec)
+    options = spec.options
     if spec.adapter == "tabular":
         return open_raw(path, spec, limits)
     if spec.adapter == "esco_occupations":
@@ -222,7 +216,7 @@ def open_raw(path: Path, spec: SourceSpec, limits: Limits | None = None) -> RawT
     """Open a tabular raw file with the adapter of its format, chosen by file suffix."""
     suffix = path.suffix.lower()
     if suffix in delimited.SUFFIXES:
-        return delimited.read(path, reader_options(spec), limits=limits)
+        return delimited.read(path, spec.options, limits=limits)
     if suffix in parquet.SUFFIXES:
         return parquet.read(path, limits=limits)
     if suffix in xlsx.SUFFIXES:
@@ -242,7 +236,7 @@ def stage_file(
 
     A gzip file of a source declaring `compression = "gzip"` is read from a bounded,
     temporary decompressed copy; problems still name the raw file."""
-    with readable_copy(path, spec.adapter_options, out_path.parent, limits) as readable:
+    with readable_copy(path, spec.options.compression, out_path.parent, limits) as readable:
         try:
             rows = _stage(readable, path, spec, out_path, limits)
         except DataRejected as rejected:

@@ -2,11 +2,12 @@
 thousands separators, and markers (`*`, `#`, ...) where a number is expected.
 
 One adapter reads any such table; what differs between publishers is configuration, held per
-source as plain JSON-like options (the source registry keeps them in TOML):
+source as plain JSON-like options (the source registry keeps them in TOML), checked against
+`AggregateOptions` (metiers/sources/options.py: types, defaults and the rules between them):
 
 - `encoding`: a Python codec name, "utf-8" by default (a BOM is dropped), "latin-1", ...
-- `separator`: "," by default, any single character, "tab", or "auto" to pick the character
-  that splits the header line most among `,` `;` `|` and tab.
+- `separator`: "auto" by default, to pick the character that splits the header line most
+  among `,` `;` `|` and tab; or any single character, or "tab".
 - `decimal`: "." (default) or ",".
 - `thousands`: grouping mark removed from numbers: "," by default when `decimal` is ".",
   "." by default when `decimal` is ","; "" for none. A number using it must group digits by
@@ -48,36 +49,18 @@ from metiers.sources.base import (
     SAMPLE_SIZE,
     SOURCE_ROW,
     TRUE_WORDS,
-    codec_option,
     decode_text,
     read_error,
-    separator_option,
 )
 from metiers.sources.limits import check_cells, check_text_file
+from metiers.sources.options import AggregateOptions, parse_options
 
 SUFFIXES = (".csv", ".txt", ".tsv")
 
 TOP_CODED = "top_coded"
 NUMBER_RULE = "number or declared marker"
 BOOLEAN_RULE = "true/false or empty"
-OPTION_NAMES = frozenset(
-    {
-        "encoding",
-        "separator",
-        "decimal",
-        "thousands",
-        "columns",
-        "keys",
-        "booleans",
-        "markers",
-        "top_codes",
-        "filter",
-        "hierarchy",
-        "defaults",
-    }
-)
 SNIFFED_SEPARATORS = (",", ";", "|", "\t")
-DEFAULT_TOLERANCE = 1e-4
 
 # BLS OEWS national file, May 2023 (national_M2023_dl.csv). Its wage cells hold `*` (wage not
 # available), `**` (employment not available) or `#` (wage at or above the top-coding cap,
@@ -118,11 +101,13 @@ BLS_OEWS_OPTIONS: dict[str, Any] = {
 }
 
 
-def read(path: Path, options: Mapping[str, Any], limits: Limits | None = None) -> pl.DataFrame:
+def read(
+    path: Path, options: AggregateOptions | Mapping[str, Any], limits: Limits | None = None
+) -> pl.DataFrame:
     """Read one aggregate table into keys, Float64 values with flags, booleans and defaults.
 
     The file is held in memory whole: it is checked against `limits` before it is read."""
-    plan = _Plan(options)
+    plan = parse_options(AggregateOptions, options)
     check_text_file(path, limits, plan.separator)
     frame = _read_text_table(path, plan)
     check_cells(frame, path, limits)
@@ -133,29 +118,31 @@ def read(path: Path, options: Mapping[str, Any], limits: Limits | None = None) -
 
     parsed = frame.select(
         pl.col(SOURCE_ROW),
-        *[_cleaned(name).alias(name) for name in plan.keys],
-        *[expr for name in plan.values for expr in _value_exprs(name, plan)],
-        *[expr for name in plan.booleans for expr in _boolean_exprs(name)],
-        *[_bad_value(name, plan).alias(_bad(name)) for name in plan.values],
-        *[_bad_boolean(name).alias(_bad(name)) for name in plan.booleans],
+        *[_cleaned(name).alias(name) for name in plan.key_columns],
+        *[expr for name in plan.value_columns for expr in _value_exprs(name, plan)],
+        *[expr for name in plan.boolean_columns for expr in _boolean_exprs(name)],
+        *[_bad_value(name, plan).alias(_bad(name)) for name in plan.value_columns],
+        *[_bad_boolean(name).alias(_bad(name)) for name in plan.boolean_columns],
     )
     problems = _bad_cells(parsed, frame, path, plan)
     if problems:
         raise DataRejected(problems, stage="ingest")
 
-    for name, allowed in plan.filter.items():
+    for name, allowed in plan.allowed.items():
         parsed = parsed.filter(pl.col(name).is_in(allowed))
 
     return parsed.select(
-        *plan.keys,
-        *[column for name in plan.values for column in (name, _flag(name))],
-        *plan.booleans,
+        *plan.key_columns,
+        *[column for name in plan.value_columns for column in (name, _flag(name))],
+        *plan.boolean_columns,
         *[_constant(name, value) for name, value in plan.defaults.items()],
         SOURCE_ROW,
     )
 
 
-def check_hierarchy(frame: pl.DataFrame, options: Mapping[str, Any]) -> pl.DataFrame:
+def check_hierarchy(
+    frame: pl.DataFrame, options: AggregateOptions | Mapping[str, Any]
+) -> pl.DataFrame:
     """Levels of a hierarchical table whose rows do not add up to the total row.
 
     Needs an unfiltered read. For each column of `hierarchy.sum` and each level other than the
@@ -163,13 +150,11 @@ def check_hierarchy(frame: pl.DataFrame, options: Mapping[str, Any]) -> pl.DataF
     whose difference exceeds `tolerance` (relative to the total, 1e-4 by default), with columns
     `column`, `level`, `rows`, `missing` (null cells), `level_sum`, `total`, `difference`.
     """
-    hierarchy = options.get("hierarchy") or {}
-    level = hierarchy.get("column")
-    total_name = hierarchy.get("total", "total")
-    sums = list(hierarchy.get("sum", []))
-    tolerance = float(hierarchy.get("tolerance", DEFAULT_TOLERANCE))
-    if not level or not sums:
-        raise UsageError("check_hierarchy needs options hierarchy.column and hierarchy.sum")
+    hierarchy = parse_options(AggregateOptions, options).hierarchy
+    if hierarchy is None:
+        raise UsageError("check_hierarchy needs the option hierarchy (column, sum)")
+    level, total_name, sums = hierarchy.column, hierarchy.total, hierarchy.sum
+    tolerance = hierarchy.tolerance
     unknown = [name for name in (level, *sums) if name not in frame.columns]
     if unknown:
         raise UsageError(f"check_hierarchy: columns {unknown} are not in the frame")
@@ -204,81 +189,7 @@ def check_hierarchy(frame: pl.DataFrame, options: Mapping[str, Any]) -> pl.DataF
     return summary.filter(pl.col("difference").abs() > tolerance * pl.col("total").abs())
 
 
-class _Plan:
-    """Options checked once: a mistake in the registry's TOML is a usage error, not data."""
-
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        unknown = sorted(set(options) - OPTION_NAMES)
-        if unknown:
-            raise UsageError(f"unknown aggregate options {unknown}; known: {sorted(OPTION_NAMES)}")
-        self.encoding = str(options.get("encoding") or "utf-8")
-        self.codec = codec_option(self.encoding)
-        self.separator = separator_option(str(options.get("separator", ",")))
-        self.decimal = str(options.get("decimal", "."))
-        if self.decimal not in (".", ","):
-            raise UsageError(f"decimal must be '.' or ',', not {self.decimal!r}")
-        default_thousands = "," if self.decimal == "." else "."
-        self.thousands = str(options.get("thousands", default_thousands) or "")
-        if self.thousands == self.decimal or any(c.isdigit() for c in self.thousands):
-            raise UsageError(f"thousands {self.thousands!r} clashes with decimal {self.decimal!r}")
-
-        columns = options.get("columns")
-        if not isinstance(columns, Mapping) or not columns:
-            raise UsageError("option 'columns' must map raw column names to canonical names")
-        self.columns = {str(raw): str(canonical) for raw, canonical in columns.items()}
-        canonical = list(self.columns.values())
-        doubles = sorted({name for name in canonical if canonical.count(name) > 1})
-        raw_lower = [raw.strip().lower() for raw in self.columns]
-        doubles += sorted({raw for raw in raw_lower if raw_lower.count(raw) > 1})
-        if doubles:
-            raise UsageError(f"option 'columns' names {doubles} more than once")
-
-        keys = set(map(str, options.get("keys", [])))
-        booleans = set(map(str, options.get("booleans", [])))
-        for option, names in (("keys", keys), ("booleans", booleans)):
-            if not names <= set(canonical):
-                raise UsageError(
-                    f"option '{option}' names unmapped columns {sorted(names - set(canonical))}"
-                )
-        if keys & booleans:
-            raise UsageError(f"columns {sorted(keys & booleans)} are both keys and booleans")
-        self.keys = [name for name in canonical if name in keys]
-        self.booleans = [name for name in canonical if name in booleans]
-        self.values = [name for name in canonical if name not in keys | booleans]
-
-        self.markers = {
-            str(marker).strip(): str(meaning)
-            for marker, meaning in (options.get("markers") or {}).items()
-        }
-        if "" in self.markers:
-            raise UsageError("an empty marker cannot be told from an empty cell")
-        self.top_codes = {
-            str(name): float(cap) for name, cap in (options.get("top_codes") or {}).items()
-        }
-        capped = sorted(set(self.top_codes) - set(self.values))
-        if capped:
-            raise UsageError(f"top_codes names columns that are not value columns: {capped}")
-
-        self.filter: dict[str, list] = {}
-        for name, allowed in (options.get("filter") or {}).items():
-            if name not in canonical:
-                raise UsageError(f"filter on unmapped column '{name}'")
-            if isinstance(allowed, str | int | float | bool):
-                allowed = [allowed]
-            if name in self.keys:
-                self.filter[name] = [str(value) for value in allowed]
-            elif name in self.booleans:
-                self.filter[name] = [bool(value) for value in allowed]
-            else:
-                self.filter[name] = [float(value) for value in allowed]
-
-        self.defaults = dict(options.get("defaults") or {})
-        clashes = set(self.defaults) & ({*canonical, SOURCE_ROW} | {_flag(v) for v in self.values})
-        if clashes:
-            raise UsageError(f"defaults {sorted(clashes)} clash with read columns")
-
-
-def _read_text_table(path: Path, plan: _Plan) -> pl.DataFrame:
+def _read_text_table(path: Path, plan: AggregateOptions) -> pl.DataFrame:
     """Decode with the declared codec in Python (polars reads only UTF-8 lazily), then parse
     every field as text."""
     text = decode_text(path, plan.codec, plan.encoding)
@@ -302,7 +213,7 @@ def _sniff(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def _select_mapped(frame: pl.DataFrame, path: Path, plan: _Plan) -> pl.DataFrame:
+def _select_mapped(frame: pl.DataFrame, path: Path, plan: AggregateOptions) -> pl.DataFrame:
     found: dict[str, list[str]] = {}
     for name in frame.columns:
         found.setdefault(name.strip().lstrip("\ufeff").strip().lower(), []).append(name)
@@ -346,17 +257,17 @@ def _literal(text: str) -> str:
     return "".join(f"\\x{{{ord(char):X}}}" for char in text)
 
 
-def _number_pattern(plan: _Plan) -> str:
+def _number_pattern(plan: AggregateOptions) -> str:
     whole = "[0-9]+"
-    if plan.thousands:
-        whole = f"(?:[0-9]{{1,3}}(?:{_literal(plan.thousands)}[0-9]{{3}})+|[0-9]+)"
+    if plan.grouping:
+        whole = f"(?:[0-9]{{1,3}}(?:{_literal(plan.grouping)}[0-9]{{3}})+|[0-9]+)"
     point = _literal(plan.decimal)
     return f"^[+-]?(?:{whole}(?:{point}[0-9]*)?|{point}[0-9]+)(?:[eE][+-]?[0-9]+)?$"
 
 
-def _value_exprs(name: str, plan: _Plan) -> list[pl.Expr]:
+def _value_exprs(name: str, plan: AggregateOptions) -> list[pl.Expr]:
     cell = _cleaned(name)
-    text = cell.str.replace_all(plan.thousands, "", literal=True) if plan.thousands else cell
+    text = cell.str.replace_all(plan.grouping, "", literal=True) if plan.grouping else cell
     number = text.str.replace(plan.decimal, ".", literal=True).cast(pl.Float64, strict=False)
     meaning = cell.replace_strict(plan.markers, default=None, return_dtype=pl.String)
     value = pl.when(cell.str.contains(_number_pattern(plan))).then(number)
@@ -365,7 +276,7 @@ def _value_exprs(name: str, plan: _Plan) -> list[pl.Expr]:
     return [value.otherwise(None).cast(pl.Float64).alias(name), meaning.alias(_flag(name))]
 
 
-def _bad_value(name: str, plan: _Plan) -> pl.Expr:
+def _bad_value(name: str, plan: AggregateOptions) -> pl.Expr:
     cell = _cleaned(name)
     return (
         cell.is_not_null()
@@ -385,18 +296,18 @@ def _bad_boolean(name: str) -> pl.Expr:
 
 
 def _bad_cells(
-    parsed: pl.DataFrame, raw: pl.DataFrame, path: Path, plan: _Plan
+    parsed: pl.DataFrame, raw: pl.DataFrame, path: Path, plan: AggregateOptions
 ) -> list[DataProblem]:
     """One problem per column with bad cells: the raw values, their rows and how many."""
     raw_names = {canonical: raw_name for raw_name, canonical in plan.columns.items()}
     problems = []
-    for name in [*plan.values, *plan.booleans]:
+    for name in [*plan.value_columns, *plan.boolean_columns]:
         bad = parsed[_bad(name)]
         count = int(bad.sum())
         if not count:
             continue
         sample = raw.filter(bad).head(SAMPLE_SIZE)
-        rule = BOOLEAN_RULE if name in plan.booleans else NUMBER_RULE
+        rule = BOOLEAN_RULE if name in plan.boolean_columns else NUMBER_RULE
         problems.append(
             DataProblem(
                 file=str(path),

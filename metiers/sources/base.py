@@ -6,7 +6,6 @@ the declared schema, and reporting what cannot be cast, happens here once for al
 
 from __future__ import annotations
 
-import codecs
 import errno
 import hashlib
 import os
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from metiers.errors import DataProblem, DataRejected, UsageError
+from metiers.errors import DataProblem, DataRejected
 from metiers.sources.registry import Column, SourceSpec
 from metiers.timing import timed_stage
 
@@ -57,17 +56,6 @@ class StagedFile:
     rows: int
 
 
-def codec_option(encoding: str, allow_auto: bool = False) -> str:
-    """The Python codec for a registry's `encoding`; UTF-8 reads with or without a BOM."""
-    if allow_auto and encoding.lower() == "auto":
-        return "auto"
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError as error:
-        raise UsageError(f"unknown encoding '{encoding}'") from error
-    return "utf-8-sig" if codec in ("utf-8", "utf-8-sig") else codec
-
-
 def decode_text(path: Path, codec: str, encoding: str) -> str:
     """A whole text file decoded with the declared codec (polars decodes only UTF-8 lazily);
     an empty file or bytes the codec cannot read are rejected, naming the byte."""
@@ -81,14 +69,6 @@ def decode_text(path: Path, codec: str, encoding: str) -> str:
             path, f"unreadable as {encoding} (byte {error.start}: {error.reason})"
         ) from error
     return text.removeprefix("\ufeff")
-
-
-def separator_option(separator: str) -> str:
-    """One character, 'tab', or 'auto' (sniffed from the header line)."""
-    chosen = "\t" if separator.lower() in ("tab", "\\t") else separator
-    if chosen != "auto" and len(chosen) != 1:
-        raise UsageError(f"separator must be one character or 'auto', not {separator!r}")
-    return chosen
 
 
 def type_name(dtype: pl.DataType) -> str:
@@ -186,9 +166,7 @@ def normalise_names(frame: pl.LazyFrame, spec: SourceSpec) -> pl.LazyFrame:
     regardless of case (`Cohort_Year` is `cohort_year`)."""
     declared = {column.name.lower(): column.name for column in spec.columns}
     # A source may name its columns its own way: options.columns maps them (raw -> ours).
-    mapped = {
-        str(raw).strip().lower(): ours for raw, ours in spec.options.get("columns", {}).items()
-    }
+    mapped = spec.options.renames
     renames = {}
     for name in frame.collect_schema().names():
         cleaned = name.strip().lstrip("\ufeff").strip()

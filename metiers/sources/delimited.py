@@ -11,6 +11,7 @@ import polars as pl
 from metiers.config import Limits
 from metiers.sources.base import RawTable, read_error
 from metiers.sources.limits import check_text_file
+from metiers.sources.options import TabularOptions, parse_options
 
 SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -25,7 +26,9 @@ def sniff_separator(path: Path) -> str:
 
 
 def read(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: TabularOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> RawTable:
     """All columns as text, so casting and its errors happen in one place.
 
@@ -33,24 +36,22 @@ def read(
     since polars decodes them only in `read_csv`. The file is checked against `limits`
     first: polars would otherwise decompress, widen or buffer whatever the file holds.
     """
-    options = options or {}
+    plan = parse_options(TabularOptions, options)
     if path.stat().st_size == 0:
         raise read_error(path, "file is empty")
-    check_text_file(path, limits, str(options.get("separator") or "auto"))
+    check_text_file(path, limits, plan.separator)
 
-    separator = options.get("separator", "auto")
-    if separator in (None, "", "auto"):
-        separator = sniff_separator(path)
-    encoding = str(options.get("encoding", "utf-8")).lower().replace("_", "-")
+    separator = sniff_separator(path) if plan.separator == "auto" else plan.separator
+    encoding = plan.encoding
     try:
-        if encoding in ("utf-8", "utf8", "utf-8-sig"):
+        if plan.codec == "utf-8-sig":
             frame = pl.scan_csv(
                 path, separator=separator, infer_schema=False, encoding="utf8", glob=False
             )
             frame.collect_schema()
         else:
             frame = pl.read_csv(
-                path, separator=separator, infer_schema=False, encoding=encoding, glob=False
+                path, separator=separator, infer_schema=False, encoding=plan.codec, glob=False
             ).lazy()
     except (pl.exceptions.NoDataError, pl.exceptions.ComputeError, LookupError) as error:
         raise read_error(

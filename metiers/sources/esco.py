@@ -30,6 +30,7 @@ from metiers.config import Limits
 from metiers.errors import DataProblem, DataRejected
 from metiers.sources.base import SOURCE_ROW, read_error
 from metiers.sources.limits import check_cells, check_text_file
+from metiers.sources.options import EscoOptions, parse_options
 
 SUFFIXES = (".csv",)
 
@@ -74,7 +75,6 @@ LANGUAGE_PATTERN = re.compile(r"_([a-z]{2}(?:-[a-z]{2})?)$", re.IGNORECASE)
 DATETIME_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
 ZONED_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
 DATE_FORMAT = "%Y-%m-%d"
-UTF8_NAMES = {"", "auto", "utf8", "utf-8", "utf-8-sig", "utf8-sig"}
 UTF8_BOM = b"\xef\xbb\xbf"
 # Brackets that protect a `/` from being read as the masculine/feminine separator.
 BRACKETS = {"«": "»", "(": ")", "[": "]", "{": "}", "“": "”", "‹": "›"}
@@ -122,13 +122,15 @@ def split_gendered(label: str) -> tuple[str, str]:
 
 
 def read_occupations(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: EscoOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """One typed row per ESCO occupation (`conceptUri`), the latest version of duplicates."""
     path = Path(path)
-    options = dict(options or {})
-    lang = _language(path, options)
-    records = _read_records(path, options, OCCUPATION_REQUIRED, OCCUPATION_OPTIONAL, limits)
+    plan = parse_options(EscoOptions, options)
+    lang = _language(path, plan)
+    records = _read_records(path, plan, OCCUPATION_REQUIRED, OCCUPATION_OPTIONAL, limits)
     has_nace = "naceCode" in records.columns
     frame = records.select(
         _text("conceptUri").alias("concept_uri"),
@@ -178,13 +180,15 @@ def read_occupations(
 
 
 def read_isco_groups(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: EscoOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """One typed row per ISCO-08 group of an ESCO `ISCOGroups_xx.csv`, codes kept as text."""
     path = Path(path)
-    options = dict(options or {})
-    lang = _language(path, options)
-    records = _read_records(path, options, ISCO_GROUP_REQUIRED, ISCO_GROUP_OPTIONAL, limits)
+    plan = parse_options(EscoOptions, options)
+    lang = _language(path, plan)
+    records = _read_records(path, plan, ISCO_GROUP_REQUIRED, ISCO_GROUP_OPTIONAL, limits)
     frame = records.select(
         _text("conceptUri").alias("concept_uri"),
         _text("code").alias("code"),
@@ -248,8 +252,8 @@ def isco_differences(frames: list[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
-def _language(path: Path, options: Mapping[str, Any]) -> str:
-    lang = options.get("lang") or language_of(path)
+def _language(path: Path, plan: EscoOptions) -> str:
+    lang = plan.lang or language_of(path)
     if not lang:
         raise read_error(
             path,
@@ -261,7 +265,7 @@ def _language(path: Path, options: Mapping[str, Any]) -> str:
 
 def _read_records(
     path: Path,
-    options: Mapping[str, Any],
+    plan: EscoOptions,
     required: tuple[str, ...],
     optional: tuple[str, ...],
     limits: Limits | None = None,
@@ -272,16 +276,15 @@ def _read_records(
     quoted field may span many lines."""
     if not path.is_file():
         raise read_error(path, "file not found")
-    check_text_file(path, limits, str(options.get("separator") or "auto"))
+    check_text_file(path, limits, plan.separator)
     data = path.read_bytes()
     if not data.strip():
         raise read_error(path, "file is empty")
-    encoding = str(options.get("encoding") or "utf-8").strip().lower().replace("_", "-")
-    if encoding not in UTF8_NAMES:
+    if plan.codec != "utf-8-sig":
         try:
-            data = data.decode(encoding).encode("utf-8")
-        except (LookupError, UnicodeDecodeError) as error:
-            raise read_error(path, f"unreadable as {encoding} text ({error})") from error
+            data = data.decode(plan.codec).encode("utf-8")
+        except UnicodeDecodeError as error:
+            raise read_error(path, f"unreadable as {plan.encoding} text ({error})") from error
     data = data.removeprefix(UTF8_BOM)
     # Quotes come in pairs in RFC-4180 ("" inside a field is two): an odd count means a
     # quoted field never closes, i.e. the file was cut short.
@@ -290,9 +293,7 @@ def _read_records(
             path,
             "a quoted field is never closed (odd number of '\"'): the file is truncated or damaged",
         )
-    separator = str(options.get("separator") or ",")
-    if separator == "auto":
-        separator = ","
+    separator = "," if plan.separator == "auto" else plan.separator
     try:
         frame = pl.read_csv(
             io.BytesIO(data),

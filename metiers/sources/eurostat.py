@@ -20,7 +20,7 @@ Every TSV cell becomes one long row, missing ones included (`: u` is value null,
 so nothing in the file is lost. A cell that is neither `:` nor a number, each optionally
 followed by flag letters, rejects the file with the cells and rows to fix.
 
-Options (all optional; the source registry passes its text dialect):
+Options (all optional; `EurostatOptions` in metiers/sources/options.py):
 
 - `encoding`: Python codec name, "utf-8" by default (a BOM is dropped).
 - `separator`: "auto" (default). SDMX-CSV honours an explicit one-character separator; the
@@ -40,16 +40,10 @@ import polars as pl
 from metiers import display
 from metiers.config import Limits
 from metiers.display import EUROSTAT_FLAGS
-from metiers.errors import DataProblem, DataRejected, UsageError
-from metiers.sources.base import (
-    SAMPLE_SIZE,
-    SOURCE_ROW,
-    codec_option,
-    decode_text,
-    read_error,
-    separator_option,
-)
+from metiers.errors import DataProblem, DataRejected
+from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, decode_text, read_error
 from metiers.sources.limits import check_text_file
+from metiers.sources.options import EurostatOptions, parse_options
 
 SUFFIXES = (".tsv", ".csv")
 
@@ -58,7 +52,6 @@ VALUE = "value"
 FLAG = "flag"
 DATAFLOW = "dataflow"
 RESERVED = frozenset({TIME, VALUE, FLAG, DATAFLOW, SOURCE_ROW})
-OPTION_NAMES = frozenset({"encoding", "separator", "decimal"})
 
 # A TSV cell: a number or `:` (missing), then optional flag letters; spaces around are noise.
 CELL_PATTERN = (
@@ -80,12 +73,14 @@ def describe_flags(flag: str | None, lang: str) -> list[str]:
 
 
 def read(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: EurostatOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """Bulk TSV when the first header cell holds a backslash (`geo\\TIME_PERIOD`), SDMX-CSV
     when the first column is DATAFLOW or STRUCTURE; anything else is rejected. The file is
     checked against `limits` before it is decoded whole."""
-    plan = _Plan(options)
+    plan = parse_options(EurostatOptions, options)
     text = _decode(path, plan, limits)
     first_cell = text.split("\n", 1)[0].split("\t", 1)[0]
     if "\\" in first_cell:
@@ -101,38 +96,26 @@ def read(
 
 
 def read_tsv(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: EurostatOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """Eurostat bulk TSV (`...,geo\\time` or `...,geo\\TIME_PERIOD` header) in long format."""
-    plan = _Plan(options)
+    plan = parse_options(EurostatOptions, options)
     return _read_tsv_text(path, _decode(path, plan, limits))
 
 
 def read_sdmx_csv(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: EurostatOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """SDMX-CSV 1.0 (DATAFLOW, ...) or 2.0 (STRUCTURE, STRUCTURE_ID, [ACTION], ...)."""
-    plan = _Plan(options)
+    plan = parse_options(EurostatOptions, options)
     return _read_sdmx_text(path, _decode(path, plan, limits), plan)
 
 
-class _Plan:
-    """Options checked once: a mistake in the registry is a usage error, not bad data."""
-
-    def __init__(self, options: Mapping[str, Any] | None) -> None:
-        options = dict(options or {})
-        unknown = sorted(set(options) - OPTION_NAMES)
-        if unknown:
-            raise UsageError(f"unknown eurostat options {unknown}; known: {sorted(OPTION_NAMES)}")
-        self.encoding = str(options.get("encoding") or "utf-8")
-        self.codec = codec_option(self.encoding)
-        self.separator = separator_option(str(options.get("separator") or "auto"))
-        decimal = str(options.get("decimal") or ".")
-        if decimal != ".":
-            raise UsageError(f"Eurostat files use '.' as decimal mark, not {decimal!r}")
-
-
-def _decode(path: Path, plan: _Plan, limits: Limits | None = None) -> str:
+def _decode(path: Path, plan: EurostatOptions, limits: Limits | None = None) -> str:
     check_text_file(path, limits, plan.separator)
     text = decode_text(path, plan.codec, plan.encoding)
     if not text.strip():
@@ -259,7 +242,7 @@ def _split_label(cell: str) -> tuple[str, bool]:
     return name.strip(), bool(colon)
 
 
-def _sdmx_header(text: str, plan: _Plan) -> tuple[str, list[str]] | None:
+def _sdmx_header(text: str, plan: EurostatOptions) -> tuple[str, list[str]] | None:
     """The separator and header cells when the file is SDMX-CSV, else None."""
     line = _header_line(text)
     separators = (plan.separator,) if plan.separator != "auto" else (",", ";", "\t", "|")
@@ -270,7 +253,7 @@ def _sdmx_header(text: str, plan: _Plan) -> tuple[str, list[str]] | None:
     return None
 
 
-def _read_sdmx_text(path: Path, text: str, plan: _Plan) -> pl.DataFrame:
+def _read_sdmx_text(path: Path, text: str, plan: EurostatOptions) -> pl.DataFrame:
     found = _sdmx_header(text, plan)
     if found is None:
         raise read_error(

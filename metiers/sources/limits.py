@@ -39,19 +39,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from xml.parsers import expat
 
 import polars as pl
 
 from metiers.config import Limits
-from metiers.errors import DataProblem, DataRejected, UsageError
+from metiers.errors import DataProblem, DataRejected
 from metiers.sources.base import process_alive
 
 DEFAULT_LIMITS = Limits()
-# Source option naming how its files are compressed (only gzip, and only when declared).
-COMPRESSION_OPTION = "compression"
-COMPRESSIONS = ("none", "gzip")
 # Magic bytes of compressed or archived data where text is expected; polars itself would
 # decompress the gzip, zlib and zstd ones whole in memory.
 ARCHIVE_MAGIC = (
@@ -468,26 +464,16 @@ def _reference(row: int, column: int) -> str:
 # -- declared compression ----------------------------------------------------------------
 
 
-def compression_of(options: dict[str, Any]) -> str:
-    """The source's declared compression ("none" when it declares none)."""
-    declared = str(options.get(COMPRESSION_OPTION) or "none").lower()
-    if declared not in COMPRESSIONS:
-        raise UsageError(
-            f"option {COMPRESSION_OPTION} must be one of {', '.join(COMPRESSIONS)}, "
-            f"not {declared!r}"
-        )
-    return declared
-
-
 @contextmanager
 def readable_copy(
-    path: Path, options: dict[str, Any], work_dir: Path, limits: Limits | None = None
+    path: Path, compression: str, work_dir: Path, limits: Limits | None = None
 ) -> Iterator[Path]:
     """The path an adapter should read: the raw file itself, or, for a gzip file of a source
-    declaring `compression = "gzip"`, its content decompressed beside the staging batch
-    (removed afterwards), never more than `max_decompressed_bytes` of it."""
+    declaring `compression = "gzip"` (its options' `compression`), its content decompressed
+    beside the staging batch (removed afterwards), never more than `max_decompressed_bytes`
+    of it."""
     limits = limits or DEFAULT_LIMITS
-    if compression_of(options) != "gzip":
+    if compression != "gzip":
         yield path
         return
     with path.open("rb") as handle:

@@ -3,19 +3,45 @@
 A new source in a known format is a new entry in that file (or in a file passed with
 `--sources`), not code: its adapter, files, columns and types, the indicators it feeds, its
 precedence, citation, licence and cadence.
+
+The file is checked against pydantic models, one per table (the top level, each source,
+each adapter's options in metiers/sources/options.py, `[limits]`, `[changes]`,
+`[reconciliation]`): an unknown key or a value of the wrong type stops the command with a
+message naming the registry file, the source, the key and the bad value. Nothing here runs
+at import time; the file is read when a command asks for it, and read again when it changed.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, Union
 
 import polars as pl
+from pydantic import (
+    AfterValidator,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from metiers.config import DEFAULT_SOURCES_FILE, EXPECTATIONS_DIR
+from metiers.config import DEFAULT_SOURCES_FILE, EXPECTATIONS_DIR, Limits
+from metiers.errors import UsageError
+from metiers.sources.options import (
+    OPTIONS_BY_ADAPTER,
+    AdapterOptions,
+    StrictTable,
+    TabularOptions,
+    key_path,
+    parse_options,
+    problem,
+)
 
 TYPES: dict[str, pl.DataType] = {
     "text": pl.String(),
@@ -26,14 +52,7 @@ TYPES: dict[str, pl.DataType] = {
     "datetime": pl.Datetime("us"),
     "list_text": pl.List(pl.String()),
 }
-ADAPTERS = (
-    "tabular",
-    "esco_occupations",
-    "esco_isco_groups",
-    "eurostat",
-    "statbel",
-    "aggregate",
-)
+ADAPTERS = tuple(OPTIONS_BY_ADAPTER)
 ROLES = (
     "catalogue",
     "register",
@@ -45,10 +64,12 @@ ROLES = (
     "regions",
     "aggregate",
 )
+# The text dialect may be declared on the source itself; it is one of its adapter's options.
+DIALECT_KEYS = ("encoding", "separator", "decimal")
 
 
-class RegistryError(ValueError):
-    """The source registry file is not well formed."""
+class RegistryError(UsageError, ValueError):
+    """The source registry file is missing, not TOML, or not well formed (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -76,19 +97,22 @@ class SourceSpec:
     adapter: str = "tabular"
     role: str = ""
     folder: str = ""
-    encoding: str = "utf-8"
-    separator: str = "auto"
-    decimal: str = "."
     feeds: tuple[str, ...] = field(default_factory=tuple)
     precedence: int = 100
     citation: str = ""
     licence: str = ""
     url: str = ""
     cadence_days: int | None = None
-    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    # Role `context`: which dimension holds the ISCO code, which geo, and the series to
-    # derive (a filtered value, or a ratio of two filtered values).
-    context: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # The adapter's options, text dialect included (metiers/sources/options.py).
+    options: AdapterOptions = field(default_factory=TabularOptions, hash=False, compare=False)
+    # Role `context` only: the series to derive from a statistical table.
+    context: ContextDeclaration | None = field(default=None, hash=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.options, AdapterOptions):
+            # Built in code with a plain mapping: checked by the adapter's model all the same.
+            model = OPTIONS_BY_ADAPTER.get(self.adapter, TabularOptions)
+            object.__setattr__(self, "options", parse_options(model, self.options))
 
     @property
     def suite_name(self) -> str:
@@ -102,16 +126,6 @@ class SourceSpec:
     @property
     def schema(self) -> dict[str, pl.DataType]:
         return {column.name: column.dtype for column in self.columns}
-
-    @property
-    def adapter_options(self) -> dict[str, Any]:
-        """Options handed to the adapter: the declared ones, plus the text dialect."""
-        return {
-            "encoding": self.encoding,
-            "separator": self.separator,
-            "decimal": self.decimal,
-            **self.options,
-        }
 
     def files(self, raw_dir: Path) -> list[Path]:
         """The source's raw files, sorted, found by its patterns under raw_dir/<folder>/.
@@ -128,115 +142,344 @@ class SourceSpec:
         return sorted(found)
 
 
-def _column(name: str, declared: Any, source: str) -> Column:
-    if isinstance(declared, str):
-        declared = {"type": declared}
-    if not isinstance(declared, dict) or declared.get("type") not in TYPES:
-        raise RegistryError(
-            f"source '{source}', column '{name}': type must be one of {', '.join(TYPES)}"
+# -- the file's shape: one model per table -------------------------------------------------
+
+
+def _role(value: str) -> str:
+    if value not in ROLES:
+        raise ValueError(
+            f"expected one of {', '.join(ROLES)}, got {value!r} (a source without `role` "
+            "takes its id as its role)"
         )
-    return Column(
+    return value
+
+
+def _pattern(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected a file name pattern, got an empty text")
+    return value
+
+
+class ColumnDeclaration(StrictTable):
+    """`name = "type"`, or `name = { type = ..., required = false, default = ... }`."""
+
+    type: Literal[tuple(TYPES)]  # one of the names of TYPES
+    required: bool = True
+    default: str | int | float | bool | None = None
+
+    @classmethod
+    def prepare(cls, data: Any) -> Any:
+        return {"type": data} if isinstance(data, str) else data
+
+
+class SeriesDeclaration(StrictTable):
+    """One context series: a filtered value, or the ratio of two filtered values."""
+
+    indicator: Annotated[str, Field(min_length=1)]
+    unit: str | None = None
+    filter: dict[str, str | int | float] | None = None
+    numerator: dict[str, str | int | float] | None = None
+    denominator: dict[str, str | int | float] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> SeriesDeclaration:
+        ratio = self.numerator is not None and self.denominator is not None
+        half_ratio = (self.numerator is None) != (self.denominator is None)
+        if half_ratio or (self.filter is not None) == ratio:
+            raise ValueError(
+                f"series {self.indicator!r} needs either a filter, or a numerator and a denominator"
+            )
+        return self
+
+
+class ContextDeclaration(StrictTable):
+    """Role `context`: which dimension holds the ISCO code (its codes prefixed), which geo,
+    and the series to derive."""
+
+    isco_dimension: str = "isco08"
+    isco_prefix: str = "OC"
+    geo: str | None = None
+    series: list[SeriesDeclaration] = Field(min_length=1)
+
+
+class SourceDeclaration(StrictTable):
+    """What every `[sources.<id>]` table may hold; each adapter adds its `options`."""
+
+    description: str = ""
+    role: Annotated[str, AfterValidator(_role)]
+    folder: str = ""
+    patterns: list[Annotated[str, AfterValidator(_pattern)]] = Field(min_length=1)
+    required: bool = False
+    suite: str = ""
+    key: list[str] = Field(default_factory=list)
+    feeds: list[str] = Field(default_factory=list)
+    precedence: int = 100
+    citation: str = ""
+    licence: str = ""
+    url: str = ""
+    cadence_days: int | None = Field(default=None, ge=1)
+    columns: dict[str, ColumnDeclaration] = Field(default_factory=dict)
+    context: ContextDeclaration | None = None
+
+    @classmethod
+    def prepare(cls, data: Any) -> Any:
+        """The text dialect declared on the source joins its options: one definition each."""
+        if not isinstance(data, dict) or not any(key in data for key in DIALECT_KEYS):
+            return data
+        entry = {key: value for key, value in data.items() if key not in DIALECT_KEYS}
+        options = data.get("options", {})
+        if not isinstance(options, dict):
+            return data  # the options model reports it
+        options = dict(options)
+        for key in DIALECT_KEYS:
+            if key not in data:
+                continue
+            if key in options and options[key] != data[key]:
+                raise ValueError(
+                    f"{key} is declared twice, {data[key]!r} on the source and "
+                    f"{options[key]!r} in its options: keep one"
+                )
+            options[key] = data[key]
+        entry["options"] = options
+        return entry
+
+    @model_validator(mode="after")
+    def _context_for_role_context(self) -> SourceDeclaration:
+        if self.role == "context" and self.context is None:
+            raise ValueError("role context needs [[sources.<id>.context.series]] tables")
+        if self.role != "context" and self.context is not None:
+            raise ValueError(f"context is read for role context only, not role {self.role!r}")
+        return self
+
+
+def _source_model(adapter: str, options: type[AdapterOptions]) -> type[SourceDeclaration]:
+    """The source table of one adapter: the common keys, and that adapter's options."""
+    required = any(item.is_required() for item in options.model_fields.values())
+    return create_model(
+        f"{adapter.title().replace('_', '')}Source",
+        __base__=SourceDeclaration,
+        adapter=(Literal[adapter], adapter),
+        options=(options, ... if required else options()),
+    )
+
+
+def _adapter_of(entry: Any) -> Any:
+    if isinstance(entry, dict):
+        return entry.get("adapter", "tabular")
+    return getattr(entry, "adapter", None)
+
+
+# A source's model is chosen by its adapter, so its options are checked by that adapter's
+# model alone (a discriminated union).
+Source = Annotated[
+    Union[  # noqa: UP007 - built from the adapters' table
+        tuple(
+            Annotated[_source_model(adapter, options), Tag(adapter)]
+            for adapter, options in OPTIONS_BY_ADAPTER.items()
+        )
+    ],
+    Discriminator(_adapter_of),
+]
+# `[limits]`: one key per field of metiers.config.Limits, a whole number of at least 1.
+LimitsTable = create_model(
+    "LimitsTable",
+    __base__=StrictTable,
+    **{item.name: (int, Field(default=item.default, ge=1)) for item in fields(Limits)},
+)
+
+
+class ChangesTable(StrictTable):
+    """`[changes]`: a published figure moving by more than this share is flagged."""
+
+    relative_threshold: float = Field(default=0.20, gt=0)
+
+
+class Tolerance(StrictTable):
+    """Two candidates of a figure further apart than this are a conflict."""
+
+    relative: float | None = Field(default=None, ge=0)
+    absolute: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _declares_one(self) -> Tolerance:
+        if self.relative is None and self.absolute is None:
+            raise ValueError("a tolerance needs relative or absolute")
+        return self
+
+
+class ReconciliationTable(StrictTable):
+    """`[reconciliation]`: tolerances per indicator (`default` for the others)."""
+
+    tolerance: dict[str, Tolerance] = Field(default_factory=dict)
+
+
+class RegistryFile(StrictTable):
+    """The whole file. `[disclosure]` is checked by metiers/disclosure.py, its one reader."""
+
+    sources: dict[str, Source] = Field(min_length=1)
+    limits: LimitsTable = LimitsTable()
+    changes: ChangesTable = ChangesTable()
+    reconciliation: ReconciliationTable = ReconciliationTable()
+    disclosure: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _role_defaults_to_id(cls, sources: Any) -> Any:
+        if not isinstance(sources, dict):
+            return sources
+        return {
+            name: {"role": name, **entry} if isinstance(entry, dict) else entry
+            for name, entry in sources.items()
+        }
+
+
+# -- reading it ----------------------------------------------------------------------------
+
+
+def _where(loc: tuple[int | str, ...], document: dict) -> str:
+    """A location as the file's author wrote it: `source 'x': options.sep: `, `[limits]: `."""
+    if not loc:
+        return ""
+    if loc[0] != "sources" or len(loc) < 2:
+        rest = key_path(loc[1:])
+        return f"[{loc[0]}] {rest}" if rest else f"[{loc[0]}]: "
+    name, rest = loc[1], list(loc[2:])
+    if rest and rest[0] in ADAPTERS:
+        rest = rest[1:]  # the union's tag, not a key
+    entry = document.get("sources", {}).get(name, {})
+    if len(rest) == 2 and rest[0] == "options" and rest[1] in DIALECT_KEYS:
+        declared = entry.get("options", {}) if isinstance(entry, dict) else {}
+        if isinstance(declared, dict) and rest[1] not in declared:
+            rest = rest[1:]  # declared on the source itself
+    return f"source {name!r}: {key_path(rest)}"
+
+
+def _message(error: ValidationError, origin: str, document: dict) -> str:
+    lines = []
+    for item in error.errors(include_url=False):
+        if item["type"] == "union_tag_invalid":
+            context = item.get("ctx") or {}
+            text = f"adapter: expected one of {', '.join(ADAPTERS)}, got {context.get('tag')!r}"
+        elif item["type"] == "union_tag_not_found":
+            text = f"expected a table, got {item.get('input')!r}"
+        else:
+            text = problem(item)
+        if len(item["loc"]) > 1 and item["loc"][0] == "sources":
+            text = text.replace("<id>", str(item["loc"][1]))
+        lines.append(f"{origin}: {_where(item['loc'], document)}{text}")
+    return "\n".join(lines)
+
+
+def parse_document(document: dict, origin: str = "sources.toml") -> RegistryFile:
+    """The parsed TOML checked whole; any mistake names the file, the source and the key."""
+    try:
+        return RegistryFile.model_validate(document)
+    except ValidationError as error:
+        raise RegistryError(_message(error, origin, document)) from None
+
+
+def _spec(name: str, source: SourceDeclaration) -> SourceSpec:
+    return SourceSpec(
         name=name,
-        dtype=TYPES[declared["type"]],
-        required=bool(declared.get("required", True)),
-        default=declared.get("default"),
+        description=source.description,
+        patterns=tuple(source.patterns),
+        columns=tuple(
+            Column(
+                name=column,
+                dtype=TYPES[declared.type],
+                required=declared.required,
+                default=declared.default,
+            )
+            for column, declared in source.columns.items()
+        ),
+        required=source.required,
+        suite=source.suite,
+        key=tuple(source.key),
+        adapter=source.adapter,
+        role=source.role,
+        folder=source.folder,
+        feeds=tuple(source.feeds),
+        precedence=source.precedence,
+        citation=source.citation,
+        licence=source.licence,
+        url=source.url,
+        cadence_days=source.cadence_days,
+        options=source.options,
+        context=source.context,
     )
 
 
 def parse_registry(document: dict, origin: str = "sources.toml") -> dict[str, SourceSpec]:
     """Source specs from a parsed registry document; any mistake names the source and key."""
-    sources = document.get("sources")
-    if not isinstance(sources, dict) or not sources:
-        raise RegistryError(f"{origin}: no [sources.<id>] table")
-    specs = {}
-    for name, entry in sources.items():
-        where = f"{origin}: source '{name}'"
-        adapter = entry.get("adapter", "tabular")
-        if adapter not in ADAPTERS:
-            raise RegistryError(f"{where}: adapter must be one of {', '.join(ADAPTERS)}")
-        role = entry.get("role", name)
-        if role not in ROLES:
-            raise RegistryError(f"{where}: role must be one of {', '.join(ROLES)}")
-        patterns = entry.get("patterns")
-        if not patterns or not all(isinstance(pattern, str) for pattern in patterns):
-            raise RegistryError(f"{where}: patterns must be a list of file name patterns")
-        context = entry.get("context", {})
-        if role == "context" and not context.get("series"):
-            raise RegistryError(f"{where}: role context needs [[sources.{name}.context.series]]")
-        for series in context.get("series", []):
-            has_ratio = "numerator" in series and "denominator" in series
-            if not series.get("indicator") or not ("filter" in series or has_ratio):
-                raise RegistryError(
-                    f"{where}: each context series needs an indicator and a filter "
-                    "or a numerator and a denominator"
-                )
-        unknown = set(entry) - {
-            "description", "adapter", "role", "folder", "patterns", "encoding", "separator",
-            "decimal", "required", "suite", "key", "feeds", "precedence", "citation",
-            "licence", "url", "cadence_days", "columns", "options", "context",
-        }  # fmt: skip
-        if unknown:
-            raise RegistryError(f"{where}: unknown keys {sorted(unknown)}")
-        specs[name] = SourceSpec(
-            name=name,
-            description=entry.get("description", ""),
-            patterns=tuple(patterns),
-            columns=tuple(
-                _column(column, declared, name)
-                for column, declared in entry.get("columns", {}).items()
-            ),
-            required=bool(entry.get("required", False)),
-            suite=entry.get("suite", ""),
-            key=tuple(entry.get("key", ())),
-            adapter=adapter,
-            role=role,
-            folder=entry.get("folder", ""),
-            encoding=entry.get("encoding", "utf-8"),
-            separator=entry.get("separator", "auto"),
-            decimal=entry.get("decimal", "."),
-            feeds=tuple(entry.get("feeds", ())),
-            precedence=int(entry.get("precedence", 100)),
-            citation=entry.get("citation", ""),
-            licence=entry.get("licence", ""),
-            url=entry.get("url", ""),
-            cadence_days=entry.get("cadence_days"),
-            options=dict(entry.get("options", {})),
-            context=dict(context),
-        )
-    return specs
+    registry = parse_document(document, origin)
+    return {name: _spec(name, source) for name, source in registry.sources.items()}
+
+
+@dataclass(frozen=True)
+class Registry:
+    """One registry file, checked: its sources, limits, change threshold and tolerances."""
+
+    sources: dict[str, SourceSpec]
+    limits: Limits
+    change_threshold: float
+    tolerances: dict[str, dict[str, float]]
+
+
+def read_registry(path: Path = DEFAULT_SOURCES_FILE) -> Registry:
+    """The registry file, read and checked once per version of it: a file edited while a
+    process runs (a scheduled refresh) is read again."""
+    path = Path(path).resolve()
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise RegistryError(f"source registry {path} not found") from None
+    return _read(path, status.st_mtime_ns, status.st_size)
 
 
 @cache
-def load_registry(path: Path = DEFAULT_SOURCES_FILE) -> dict[str, SourceSpec]:
+def _read(path: Path, _mtime_ns: int, _size: int) -> Registry:
     try:
-        with Path(path).open("rb") as handle:
+        with path.open("rb") as handle:
             document = tomllib.load(handle)
     except FileNotFoundError:
         raise RegistryError(f"source registry {path} not found") from None
     except tomllib.TOMLDecodeError as error:
         raise RegistryError(f"source registry {path} is not valid TOML: {error}") from None
-    return parse_registry(document, origin=str(path))
+    registry = parse_document(document, origin=str(path))
+    return Registry(
+        sources={name: _spec(name, source) for name, source in registry.sources.items()},
+        limits=Limits(**registry.limits.model_dump()),
+        change_threshold=registry.changes.relative_threshold,
+        tolerances={
+            indicator: tolerance.model_dump(exclude_none=True)
+            for indicator, tolerance in registry.reconciliation.tolerance.items()
+        },
+    )
 
 
-def load_reconciliation(path: Path = DEFAULT_SOURCES_FILE) -> dict[str, dict]:
+def load_registry(path: Path = DEFAULT_SOURCES_FILE) -> dict[str, SourceSpec]:
+    """The declared sources by id."""
+    return read_registry(path).sources
+
+
+def load_limits(path: Path = DEFAULT_SOURCES_FILE) -> Limits:
+    """What one raw file may hold: the defaults, overridden by the registry's `[limits]`."""
+    return read_registry(path).limits
+
+
+def load_reconciliation(path: Path = DEFAULT_SOURCES_FILE) -> dict[str, dict[str, float]]:
     """Tolerances per indicator, from the registry's [reconciliation] table."""
-    with Path(path).open("rb") as handle:
-        document = tomllib.load(handle)
-    return document.get("reconciliation", {}).get("tolerance", {})
+    return read_registry(path).tolerances
 
 
 def load_change_threshold(path: Path = DEFAULT_SOURCES_FILE) -> float:
     """Relative change above which a published figure is flagged ([changes] table)."""
-    with Path(path).open("rb") as handle:
-        document = tomllib.load(handle)
-    return float(document.get("changes", {}).get("relative_threshold", 0.20))
-
-
-SOURCES: dict[str, SourceSpec] = load_registry()
+    return read_registry(path).change_threshold
 
 
 def get_source(name: str, registry: dict[str, SourceSpec] | None = None) -> SourceSpec:
-    registry = registry if registry is not None else SOURCES
+    """One declared source, from `registry` or the default registry file."""
+    registry = registry if registry is not None else load_registry()
     try:
         return registry[name]
     except KeyError:

@@ -25,9 +25,9 @@ open-data text tables (`CD_*` codes, `TX_*_FR/NL/DE/EN` texts, `MS_*` measures).
 zeros kept, surrounding spaces trimmed), `ms_*` as Float64, all others as text; then
 `source_row`.
 
-Options (all optional):
+Options (all optional; `StatbelOptions` in metiers/sources/options.py):
 
-- `encoding`: "auto" (default, also when missing or None): UTF-8 (BOM dropped) if the bytes
+- `encoding`: "auto" (default): UTF-8 (BOM dropped) if the bytes
   are valid UTF-8, else Latin-1. Any Python codec name forces that codec, and bytes it cannot
   decode reject the file (no silent replacement characters).
 - `separator`: "auto" (default) sniffs `|`, `;` or tab on the header line; or one character.
@@ -47,16 +47,15 @@ from typing import Any
 import polars as pl
 
 from metiers.config import Limits
-from metiers.errors import DataProblem, DataRejected, UsageError
-from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, codec_option, read_error, separator_option
+from metiers.errors import DataProblem, DataRejected
+from metiers.sources.base import SAMPLE_SIZE, SOURCE_ROW, read_error
 from metiers.sources.limits import check_cells, check_text_file
+from metiers.sources.options import StatbelOptions, parse_options
 
 SUFFIXES = (".csv", ".txt")
 
 REFNIS_HEADER = "code ins"
 REFNIS_COLUMNS = ("code", "name_fr", "language", "code_nis", "name_nl", "language_nl")
-OPTION_NAMES = frozenset({"encoding", "separator", "decimal", "kind"})
-KINDS = ("auto", "refnis", "opendata")
 SNIFFED_SEPARATORS = ("|", ";", "\t")
 
 KINGDOM = "kingdom"
@@ -131,29 +130,33 @@ def title_case(name: str) -> str:
 
 
 def read(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """REFNIS when the header starts with `Code INS` (or kind is "refnis"), else open data.
     The file is checked against `limits` before it is decoded whole."""
-    plan = _Plan(options)
+    plan = parse_options(StatbelOptions, options)
     kind = plan.kind
     if kind == "auto":
         text = _decode(path, plan, limits)
         first = text.split("\n", 1)[0].lstrip('"').strip().lower()
         kind = "refnis" if first.startswith(REFNIS_HEADER) else "opendata"
     if kind == "refnis":
-        return read_refnis(path, options, limits)
-    return read_opendata(path, options, limits)
+        return read_refnis(path, plan, limits)
+    return read_opendata(path, plan, limits)
 
 
 def read_refnis(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """The REFNIS list (`Code INS;Entités administratives;Langue;Code NIS;...`) with each
     unit's level and register NUTS-2 code."""
-    plan = _Plan(options)
+    plan = parse_options(StatbelOptions, options)
     text = _decode(path, plan, limits)
-    separator = plan.separator_for(path, text, default=";")
+    separator = _separator_for(path, plan, text, default=";")
     table = _parse(path, text, separator)
     check_cells(table, path, limits)
     header = [str(cell or "").strip() for cell in table.row(0)] if table.height else []
@@ -229,12 +232,14 @@ def nuts2_regions(refnis: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_opendata(
-    path: Path, options: Mapping[str, Any] | None = None, limits: Limits | None = None
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
 ) -> pl.DataFrame:
     """A Statbel open-data table: `cd_*` text, `tx_*` text, `ms_*` Float64, others text."""
-    plan = _Plan(options)
+    plan = parse_options(StatbelOptions, options)
     text = _decode(path, plan, limits)
-    separator = plan.separator_for(path, text)
+    separator = _separator_for(path, plan, text)
     header_line = text.split("\n", 1)[0].rstrip("\r")
     names = next(csv.reader([header_line], delimiter=separator))
     table = _parse(path, text, separator)
@@ -293,38 +298,20 @@ def read_opendata(
     return frame.select(*converted, SOURCE_ROW)
 
 
-class _Plan:
-    """Options checked once: a mistake in the registry is a usage error, not bad data."""
-
-    def __init__(self, options: Mapping[str, Any] | None) -> None:
-        options = dict(options or {})
-        unknown = sorted(set(options) - OPTION_NAMES)
-        if unknown:
-            raise UsageError(f"unknown statbel options {unknown}; known: {sorted(OPTION_NAMES)}")
-        self.encoding = str(options.get("encoding") or "auto")
-        self.codec = codec_option(self.encoding, allow_auto=True)
-        self.separator = separator_option(str(options.get("separator") or "auto"))
-        self.decimal = str(options.get("decimal") or "auto")
-        if self.decimal not in ("auto", ".", ","):
-            raise UsageError(f"decimal must be 'auto', '.' or ',', not {self.decimal!r}")
-        self.kind = str(options.get("kind") or "auto")
-        if self.kind not in KINDS:
-            raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-
-    def separator_for(self, path: Path, text: str, default: str | None = None) -> str:
-        if self.separator != "auto":
-            return self.separator
-        header = text.split("\n", 1)[0]
-        counts = {separator: header.count(separator) for separator in SNIFFED_SEPARATORS}
-        best = max(counts, key=lambda separator: counts[separator])
-        if counts[best]:
-            return best
-        if default:
-            return default
-        raise read_error(path, "no '|', ';' or tab in the header line: set the 'separator' option")
+def _separator_for(path: Path, plan: StatbelOptions, text: str, default: str | None = None) -> str:
+    if plan.separator != "auto":
+        return plan.separator
+    header = text.split("\n", 1)[0]
+    counts = {separator: header.count(separator) for separator in SNIFFED_SEPARATORS}
+    best = max(counts, key=lambda separator: counts[separator])
+    if counts[best]:
+        return best
+    if default:
+        return default
+    raise read_error(path, "no '|', ';' or tab in the header line: set the 'separator' option")
 
 
-def _decode(path: Path, plan: _Plan, limits: Limits | None = None) -> str:
+def _decode(path: Path, plan: StatbelOptions, limits: Limits | None = None) -> str:
     check_text_file(path, limits, plan.separator)
     data = path.read_bytes()
     if not data:
