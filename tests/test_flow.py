@@ -9,7 +9,7 @@ import pytest
 from rawdata import person, write_catalogue, write_register
 
 from metiers.config import Settings
-from metiers.errors import DataRejected
+from metiers.errors import DataProblem, DataRejected
 from metiers.pipeline import run_refresh
 
 
@@ -290,3 +290,33 @@ def test_flow_and_plain_mode_run_one_sequence(
     # one intake cache (staging beside both marts folders): the plain run reuses the flow's
     assert {item["intake"] for item in flow_run["inputs"]} == {"ingested"}
     assert {item["intake"] for item in plain_run["inputs"]} == {"reused"}
+
+
+def test_flow_tasks_take_the_one_retry_policy() -> None:
+    """The tasks' retries are the plain runner's (tests/test_runner.py): intake 3 times after
+    2, 4, 8 s with jitter, discover twice after 2, 4 s; only an OSError is retried; every
+    task but intake has a timeout; no task caches or persists its result."""
+    from prefect.states import Failed
+
+    import metiers.flows.refresh as flow_module
+    from metiers import pipeline
+
+    intake = flow_module.stage_task("intake", pipeline.take_in_file)
+    discover = flow_module.stage_task("discover", pipeline.hashed_raw_files)
+    build = flow_module.stage_task("build", pipeline.build_marts)
+    assert (intake.retries, intake.retry_delay_seconds, intake.retry_jitter_factor) == (
+        3, [2.0, 4.0, 8.0], 0.5
+    )  # fmt: skip
+    assert (discover.retries, discover.retry_delay_seconds, discover.retry_jitter_factor) == (
+        2, [2.0, 4.0], None
+    )  # fmt: skip
+    assert build.retries == 0
+    assert (intake.timeout_seconds, discover.timeout_seconds, build.timeout_seconds) == (
+        None, 600, 3600
+    )  # fmt: skip
+    assert {task.persist_result for task in (intake, discover, build)} == {False}
+    problem = DataProblem(file="register/register_2025.csv", rule="a rule")
+    for task in (intake, discover):
+        assert task.retry_condition_fn(task, None, Failed(data=OSError("share not reachable")))
+        assert not task.retry_condition_fn(task, None, Failed(data=DataRejected([problem])))
+        assert not task.retry_condition_fn(task, None, Failed(data=KeyError("a bug")))
