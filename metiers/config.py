@@ -53,6 +53,44 @@ TASK_TIMEOUT_SECONDS = {
 # The whole run. Intake tasks have no limit of their own: they run in Prefect's thread pool,
 # where a task timeout cannot interrupt a blocking read; the flow's limit applies to them.
 FLOW_TIMEOUT_SECONDS = 4 * 3600
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a reading stage is retried after a transient failure, in both modes: the Prefect
+    task options (flows/refresh.py) and the plain runner (metiers/runner.py) are made from
+    this one declaration.
+
+    Only an error of `retry_on` is retried: I/O trouble, such as a share that hiccups. A data
+    problem is quarantined, never raised, and a bug fails the run at once. The wait before
+    retry n (from 0) is `backoff_seconds * 2**n`, spread by up to `jitter_factor` of it so
+    that intakes failing together do not retry in step.
+    """
+
+    retries: int
+    backoff_seconds: float = 2.0
+    jitter_factor: float = 0.0
+    retry_on: tuple[type[BaseException], ...] = (OSError,)
+
+    def delays(self) -> list[float]:
+        """The nominal wait before each retry: 2, 4, 8 s for a backoff of 2 s."""
+        return [self.backoff_seconds * 2**attempt for attempt in range(self.retries)]
+
+    def wait(self, attempt: int, draw: float) -> float:
+        """The wait before retry `attempt` (from 0): `draw` in [0, 1] places it between
+        (1 - jitter_factor) and (1 + jitter_factor) times the nominal delay. (Prefect draws
+        its own, at most (1 + jitter_factor) times it, about the nominal delay on average.)"""
+        return self.delays()[attempt] * (1 + self.jitter_factor * (2 * draw - 1))
+
+    def retries_on(self, error: BaseException) -> bool:
+        return isinstance(error, self.retry_on)
+
+
+# The stages that read the raw folder retry on I/O errors; the others fail at once.
+RETRY_POLICIES = {
+    "discover": RetryPolicy(retries=2),
+    "intake": RetryPolicy(retries=3, jitter_factor=0.5),
+}
 # Oldest storage format that still holds everything we write: DuckDB 1.x clients open the file.
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
 

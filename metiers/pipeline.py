@@ -1,7 +1,10 @@
-"""The refresh as plain function calls: what the Prefect flow orchestrates, stage by stage.
+"""The refresh, written once: its stages, their order, the lock and the run record.
 
-`flows/refresh.py` runs the same stages as Prefect tasks; this module gives them to tests and
-to anyone who wants a refresh without a Prefect server.
+`refresh_with` is the only sequence of the refresh. It hands each stage to a runner
+(metiers/runner.py): `run_refresh` gives it the plain runner (`--no-prefect`, tests, anyone
+without a Prefect server); the Prefect flow `refresh` (flows/refresh.py) gives it a runner that
+makes each stage a task. Both modes thus run the same stage functions in the same order, with
+the same retries, the same intake cache and the same run record.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from metiers.config import Settings
 from metiers.errors import DataRejected, MetiersError
 from metiers.incremental import build_key, cached_intake, take_in_incremental
 from metiers.ingest import discover, entry_reason, printable
-from metiers.progress import track
 from metiers.publish import Publication, publish, refresh_lock, unchanged_publication
 from metiers.quarantine import FileIntake, cross_check, decide, take_in, write_report
 from metiers.report import report_wanted, write_html_report, write_report_or_warn
+from metiers.runner import PlainRunner, StageRunner
 from metiers.runs import RunRecord, append_run
 from metiers.sources.base import sha256_of
 from metiers.validate import ValidationOutcome, rejections, validate_marts
@@ -132,49 +135,93 @@ def refresh_if_unchanged(settings: Settings, trigger: str = "cli") -> Publicatio
         return current
 
 
-def run_refresh(settings: Settings, full: bool = False, trigger: str = "cli") -> Publication:
-    """Ingest -> validate -> build -> validate marts -> publish, without Prefect.
+def take_in_file(
+    source: str, raw_path: Path, sha256: str, settings: Settings, run_id: str, full: bool
+) -> FileIntake:
+    """One raw file's intake, reused from the JSON intake cache when the file is unchanged
+    (never with `full`); `take_in` is looked up here at each call so tests can make reading
+    fail."""
+    return take_in_incremental(source, raw_path, sha256, settings, run_id, full, take=take_in)
+
+
+def refresh_with(
+    runner: StageRunner, settings: Settings, full: bool = False, trigger: str = "cli"
+) -> Publication:
+    """Discover and hash -> intake (one per raw file) -> quarantine and decide -> build ->
+    validate marts -> publish, each stage run by `runner`; the validation report last,
+    whatever happened, when something failed a rule or it was asked for.
 
     Unchanged raw files (same sha256, same rules) reuse their earlier intake; when nothing
     changed at all, nothing is built and the published file is left as it is. `full` reads
-    and builds everything. The validation report is written whenever something was
-    validated or built."""
+    and builds everything."""
+    log = runner.log
     with recorded_run(settings, full, trigger) as run:
         with run.stage("discover"):
-            items = hashed_raw_files(settings)
+            items = runner.run_stage("discover", hashed_raw_files, settings)
+        log.info("taking in %d raw files from %s", len(items), settings.raw_dir)
         with run.stage("intake"):
-            files = [
-                take_in_incremental(source, path, sha256, settings, run.run_id, full)
-                for source, path, sha256 in track(items, len(items), "intake", _label)
+            calls = [
+                (source, path, sha256, settings, run.run_id, full) for source, path, sha256 in items
             ]
+            files = runner.map_stage("intake", take_in_file, calls, _label)
         run.note_inputs(files, settings)
+        reused = sum(1 for item in files if item.reused_by(run.run_id))
+        log.info("%d file(s) read, %d unchanged and reused", len(files) - reused, reused)
         mart_outcomes: list[ValidationOutcome] = []
         unchanged = False
         try:
             with run.stage("quarantine"):
-                intake = decide(files, settings, run.run_id)
+                intake = runner.run_stage("quarantine", decide, files, settings, run.run_id)
+            for source in intake.excluded_sources:
+                log.warning("optional source %s left out: a file failed validation", source)
             key = build_key(items, settings)
             current = None if full else unchanged_publication(settings, key, run.run_id)
             if current is not None:
                 unchanged = True
                 run.finish("unchanged", current.version)
+                log.info("no input changed: version %s stays published", current.version)
                 return current
             with run.stage("build"):
-                build_path = build_marts(intake, settings, run.run_id)
+                build_path = runner.run_stage("build", build_marts, intake, settings, run.run_id)
             with run.stage("validate-marts"):
-                mart_outcomes = check_marts(build_path, settings)
+                mart_outcomes = runner.run_stage(
+                    "validate-marts", check_marts, build_path, settings
+                )
                 accept_marts(mart_outcomes, build_path)
             with run.stage("publish"):
-                publication = publish(
-                    build_path, intake, mart_outcomes, settings, run.run_id, run=run, key=key
+                publication = runner.run_stage(
+                    "publish",
+                    publish,
+                    build_path,
+                    intake,
+                    mart_outcomes,
+                    settings,
+                    run.run_id,
+                    run,
+                    key,
                 )
             run.finish("published", publication.version)
+            log.info("published version %s to %s", publication.version, publication.path)
             return publication
         finally:
             run.note_inputs(files, settings)
             if not unchanged and report_wanted(files, mart_outcomes, settings):
                 with run.stage("report"):
-                    write_report_or_warn(files, mart_outcomes, settings, run.run_id)
+                    report = runner.run_stage(
+                        "report", write_report_or_warn, files, mart_outcomes, settings, run.run_id
+                    )
+                log.info("validation report: %s", report)
+
+
+def run_refresh(
+    settings: Settings,
+    full: bool = False,
+    trigger: str = "cli",
+    runner: StageRunner | None = None,
+) -> Publication:
+    """The refresh without Prefect: every stage a plain call in this process, with the same
+    retries as the flow's tasks (a `PlainRunner` unless `runner` is given)."""
+    return refresh_with(runner or PlainRunner(), settings, full, trigger)
 
 
 @dataclass

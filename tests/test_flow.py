@@ -9,7 +9,7 @@ import pytest
 from rawdata import person, write_catalogue, write_register
 
 from metiers.config import Settings
-from metiers.errors import DataRejected
+from metiers.errors import DataProblem, DataRejected
 from metiers.pipeline import run_refresh
 
 
@@ -114,6 +114,7 @@ def test_flow_caches_intake_on_paths_and_hashes(
     """An unchanged file is not read again: the intake task reuses metiers' own JSON intake
     record (the cache `--no-prefect` uses too); Prefect keeps no cached result of its own."""
     import metiers.flows.refresh as flow_module
+    from metiers import pipeline
     from metiers.runs import read_runs
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"
@@ -122,13 +123,13 @@ def test_flow_caches_intake_on_paths_and_hashes(
     published = marts / "metiers.duckdb"
     before = (published.read_bytes(), published.stat().st_mtime_ns)
     read: list[str] = []
-    real_take_in = flow_module.take_in
+    real_take_in = pipeline.take_in
 
     def counting_take_in(source, raw_path, *args, **kwargs):
         read.append(Path(raw_path).name)
         return real_take_in(source, raw_path, *args, **kwargs)
 
-    monkeypatch.setattr(flow_module, "take_in", counting_take_in)
+    monkeypatch.setattr(pipeline, "take_in", counting_take_in)
     state = flow_module.refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
     second = state.result()
     assert (second.status, second.version) == ("unchanged", first.version)
@@ -162,11 +163,12 @@ def test_flow_retries_reading_after_an_io_error(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import metiers.flows.refresh as flow_module
+    from metiers import pipeline
 
     raw = tmp_path / "raw"
     other_raw_folder(raw)
     failed_once: set[str] = set()
-    real_take_in = flow_module.take_in
+    real_take_in = pipeline.take_in
 
     def flaky_take_in(source, raw_path, *args, **kwargs):
         if str(raw_path) not in failed_once:
@@ -174,7 +176,7 @@ def test_flow_retries_reading_after_an_io_error(
             raise OSError(f"share not reachable: {raw_path}")
         return real_take_in(source, raw_path, *args, **kwargs)
 
-    monkeypatch.setattr(flow_module, "take_in", flaky_take_in)
+    monkeypatch.setattr(pipeline, "take_in", flaky_take_in)
     state = flow_module.refresh(
         raw_dir=str(raw), marts_dir=str(tmp_path / "marts"), full=True, return_state=True
     )
@@ -189,6 +191,7 @@ def test_a_failed_flow_names_the_task_and_why(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import metiers.flows.refresh as flow_module
+    from metiers import pipeline
     from metiers.runs import read_runs
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"
@@ -197,7 +200,7 @@ def test_a_failed_flow_names_the_task_and_why(
     def broken_build(*_args, **_kwargs):
         raise RuntimeError("no space left on device")
 
-    monkeypatch.setattr(flow_module, "build_marts", broken_build)
+    monkeypatch.setattr(pipeline, "build_marts", broken_build)
     state = flow_module.refresh(raw_dir=str(raw), marts_dir=str(marts), return_state=True)
     assert state.is_failed()
     build_states = _task_runs(state.state_details.flow_run_id)["build"]
@@ -207,3 +210,113 @@ def test_a_failed_flow_names_the_task_and_why(
     assert (last["status"], last["failed_task"]) == ("failed", "build")
     assert last["error"] == "RuntimeError: no space left on device"
     assert not (marts / "metiers.duckdb").exists()
+
+
+# The stage functions the one refresh sequence (metiers.pipeline.refresh_with) hands to its
+# runner, and the Prefect task each must run in under the flow.
+STAGE_FUNCTIONS = {
+    "hashed_raw_files": "discover",
+    "take_in_file": "intake",
+    "decide": "quarantine",
+    "build_marts": "build",
+    "check_marts": "validate-marts",
+    "publish": "publish",
+    "write_report_or_warn": "report",
+}
+
+
+def record_stage_calls(monkeypatch: pytest.MonkeyPatch, calls: list[tuple[str, str | None]]):
+    """Wrap every stage function of metiers.pipeline so that each call records its name and
+    the Prefect task it runs in (None outside a task)."""
+    import functools
+    import sys
+
+    from metiers import pipeline
+
+    def task_name() -> str | None:
+        if "prefect" not in sys.modules:
+            return None
+        from prefect.context import TaskRunContext
+
+        context = TaskRunContext.get()
+        return context.task.name if context else None
+
+    for name in STAGE_FUNCTIONS:
+        function = getattr(pipeline, name)
+
+        @functools.wraps(function)
+        def recorded(*args, __function=function, **kwargs):
+            calls.append((__function.__name__, task_name()))
+            return __function(*args, **kwargs)
+
+        monkeypatch.setattr(pipeline, name, recorded)
+
+
+def test_flow_and_plain_mode_run_one_sequence(
+    prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same stage functions in the same order in both modes, each in the flow as the task
+    of its stage's name, and the same stages in both run records."""
+    import metiers.flows.refresh as flow_module
+    from metiers.runs import read_runs
+
+    raw = tmp_path / "raw"
+    other_raw_folder(raw)
+    in_flow: list[tuple[str, str | None]] = []
+    record_stage_calls(monkeypatch, in_flow)
+    flow_module.refresh(raw_dir=str(raw), marts_dir=str(tmp_path / "flow"), data_docs=True)
+    monkeypatch.undo()
+    plain: list[tuple[str, str | None]] = []
+    record_stage_calls(monkeypatch, plain)
+    plain_settings = Settings(raw_dir=raw, marts_dir=tmp_path / "plain", data_docs=True)
+    run_refresh(plain_settings)
+    # discover, one intake per raw file (the catalogue and four register years), then the rest
+    expected = ["hashed_raw_files"] + ["take_in_file"] * 5 + [
+        "decide", "build_marts", "check_marts", "publish", "write_report_or_warn"
+    ]  # fmt: skip
+    assert [function for function, _task in plain] == expected
+    assert [function for function, _task in in_flow] == expected
+    assert [task for _function, task in plain] == [None] * len(expected)
+    assert [task for _function, task in in_flow] == [STAGE_FUNCTIONS[f] for f in expected]
+    flow_run = read_runs(Settings(marts_dir=tmp_path / "flow"))[-1]
+    plain_run = read_runs(plain_settings)[-1]
+    stages = ["discover", "intake", "quarantine", "build", "validate-marts", "publish", "report"]
+    assert list(flow_run["seconds_per_stage"]) == list(plain_run["seconds_per_stage"]) == stages
+    assert (flow_run["trigger"], plain_run["trigger"]) == ("flow", "cli")
+    for record in (flow_run, plain_run):
+        assert (record["status"], record["mode"], record["failed_task"]) == (
+            "published", "incremental", None
+        )  # fmt: skip
+    # one intake cache (staging beside both marts folders): the plain run reuses the flow's
+    assert {item["intake"] for item in flow_run["inputs"]} == {"ingested"}
+    assert {item["intake"] for item in plain_run["inputs"]} == {"reused"}
+
+
+def test_flow_tasks_take_the_one_retry_policy() -> None:
+    """The tasks' retries are the plain runner's (tests/test_runner.py): intake 3 times after
+    2, 4, 8 s with jitter, discover twice after 2, 4 s; only an OSError is retried; every
+    task but intake has a timeout; no task caches or persists its result."""
+    from prefect.states import Failed
+
+    import metiers.flows.refresh as flow_module
+    from metiers import pipeline
+
+    intake = flow_module.stage_task("intake", pipeline.take_in_file)
+    discover = flow_module.stage_task("discover", pipeline.hashed_raw_files)
+    build = flow_module.stage_task("build", pipeline.build_marts)
+    assert (intake.retries, intake.retry_delay_seconds, intake.retry_jitter_factor) == (
+        3, [2.0, 4.0, 8.0], 0.5
+    )  # fmt: skip
+    assert (discover.retries, discover.retry_delay_seconds, discover.retry_jitter_factor) == (
+        2, [2.0, 4.0], None
+    )  # fmt: skip
+    assert build.retries == 0
+    assert (intake.timeout_seconds, discover.timeout_seconds, build.timeout_seconds) == (
+        None, 600, 3600
+    )  # fmt: skip
+    assert {task.persist_result for task in (intake, discover, build)} == {False}
+    problem = DataProblem(file="register/register_2025.csv", rule="a rule")
+    for task in (intake, discover):
+        assert task.retry_condition_fn(task, None, Failed(data=OSError("share not reachable")))
+        assert not task.retry_condition_fn(task, None, Failed(data=DataRejected([problem])))
+        assert not task.retry_condition_fn(task, None, Failed(data=KeyError("a bug")))
