@@ -3,6 +3,7 @@ unknown slugs, CORS, the OpenAPI schema, and the switch to a new published versi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -10,6 +11,7 @@ import pytest
 from deliverytools import SEED_SLUG, copy_published, publish_variant, raw_headcounts
 from fastapi.testclient import TestClient
 
+from metiers import mart
 from metiers.api import ApiSettings, create_app
 from metiers.config import Settings
 
@@ -216,3 +218,78 @@ def test_new_version_is_served_without_restart(bundled_mart: Settings, tmp_path:
     assert after.headers["etag"] == '"29990101T000000Z-test0001"'
     headcount = next(e for e in after.json()["figures"] if e["indicator"] == "headcount")
     assert headcount["display"] == "~999"
+
+
+def as_sent(document: object) -> object:
+    """A mart document as JSON gives it back (dates as text, tuples as lists)."""
+    return json.loads(json.dumps(document, default=str))
+
+
+def test_bodies_are_the_mart_documents_unchanged(client: TestClient, marts: Settings) -> None:
+    """The response models describe what the mart builds: no key dropped, added or
+    reordered, no value changed. Every sixth métier of the sample and the seed, in every
+    language (tests/test_api_schema.py checks every métier against the schema)."""
+    version = published_version(marts.published_path)
+    with duckdb.connect(str(marts.published_path), read_only=True) as connection:
+        slugs = [row["slug"] for row in mart.list_metiers(connection)]
+        assert len(slugs) > 50
+        for lang in ("fr", "nl", "en"):
+            listing = client.get("/metiers", params={"lang": lang}).json()
+            assert listing == {
+                "version": version,
+                "lang": lang,
+                "q": None,
+                "count": len(slugs),
+                "metiers": as_sent(mart.list_metiers(connection, lang)),
+            }
+            for slug in sorted({*slugs[::6], SEED_SLUG}):
+                card = client.get(f"/metiers/{slug}", params={"lang": lang})
+                expected = as_sent(mart.card_document(connection, slug, lang))
+                assert card.json() == expected, (slug, lang)
+                assert list(card.json()) == list(expected)
+                for name in ("regions", "salaries", "trend"):
+                    rows = getattr(mart, name)(connection, slug, lang)
+                    table = client.get(f"/metiers/{slug}/{name}", params={"lang": lang}).json()
+                    assert table == {"slug": slug, "lang": lang, "version": version,
+                                     name: as_sent(rows)}, (slug, lang, name)  # fmt: skip
+
+
+def test_a_body_is_built_once_per_version_and_language(
+    bundled_mart: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-version body cache (docs/performance.md, "HTTP API load"): the card's queries
+    run once per (version, slug, language), whatever the number of requests."""
+    built: list[tuple[str, str]] = []
+    card_document = mart.card_document
+
+    def counted(connection, slug: str, lang: str) -> dict:
+        built.append((slug, lang))
+        return card_document(connection, slug, lang)
+
+    monkeypatch.setattr("metiers.mart.card_document", counted)
+    marts = copy_published(bundled_mart, tmp_path)
+    client = TestClient(create_app(ApiSettings(marts_dir=marts.marts_dir)))
+    for _ in range(3):
+        assert client.get(f"/metiers/{SEED_SLUG}").status_code == 200
+        assert client.head(f"/metiers/{SEED_SLUG}", params={"lang": "en"}).status_code == 200
+    assert built == [(SEED_SLUG, "fr"), (SEED_SLUG, "en")]
+    publish_variant(marts, "29990101T000000Z-test0001", "~999")
+    assert client.get(f"/metiers/{SEED_SLUG}").json()["publication"]["version"] == (
+        "29990101T000000Z-test0001"
+    )
+    assert built[2:] == [(SEED_SLUG, "fr")]
+
+
+def test_an_invalid_parameter_is_422_with_a_code(client: TestClient) -> None:
+    for path in ("/metiers", f"/metiers/{SEED_SLUG}", f"/metiers/{SEED_SLUG}.html"):
+        response = client.get(path, params={"lang": "de"})
+        assert response.status_code == 422, path
+        body = response.json()
+        assert body["code"] == "invalid_request"
+        # FastAPI's own report, as before: which parameter, and the value sent.
+        [issue] = body["detail"]
+        assert issue["loc"] == ["query", "lang"]
+        assert issue["input"] == "de"
+    too_long = client.get("/metiers", params={"q": "x" * 201})
+    assert too_long.status_code == 422
+    assert too_long.json()["detail"][0]["loc"] == ["query", "q"]
