@@ -27,9 +27,10 @@ from metiers.sources.registry import load_reconciliation
 from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
-LAYERS = ("meta", "staging", "intermediate", "marts")
+# Meta tables first (macros may read them), then the macros every later model may call.
+LAYERS = ("meta", "macros", "staging", "intermediate", "marts")
 # Layers that only exist while building: the published file holds meta and marts.
-TRANSIENT_SCHEMAS = ("staging", "intermediate")
+TRANSIENT_SCHEMAS = ("macros", "staging", "intermediate")
 BUILD_PREFIX = ".build-"
 
 

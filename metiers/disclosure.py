@@ -169,11 +169,21 @@ def record_rules(connection: duckdb.DuckDBPyConnection, rules: DisclosureRules) 
 # The models that decide the regional cells and the wage bands, in the build's order.
 REGIONAL_MODELS = (
     SQL_DIR / "meta" / "meta_disclosure.sql",
-    SQL_DIR / "intermediate" / "int_quantile_cv.sql",
+    *sorted((SQL_DIR / "macros").glob("*.sql")),
     SQL_DIR / "intermediate" / "int_salary_bands.sql",
     SQL_DIR / "marts" / "metier_regions.sql",
     SQL_DIR / "marts" / "metier_salaries.sql",
 )
+
+
+def run_regional_models(connection: duckdb.DuckDBPyConnection, rules: DisclosureRules) -> None:
+    """REGIONAL_MODELS on a connection holding intermediate.int_register_records."""
+    for schema in ("macros", "intermediate"):
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for model in REGIONAL_MODELS:
+        connection.execute(model.read_text(encoding="utf-8"))
+        if model.stem == "meta_disclosure":
+            record_rules(connection, rules)
 
 
 def regional_cells(
@@ -194,10 +204,7 @@ def regional_cells(
         connection.execute(
             "CREATE OR REPLACE TABLE intermediate.int_register_records AS SELECT * FROM records"
         )
-        for model in REGIONAL_MODELS:
-            connection.execute(model.read_text(encoding="utf-8"))
-            if model.stem == "meta_disclosure":
-                record_rules(connection, rules)
+        run_regional_models(connection, rules)
         if table not in {model.stem for model in REGIONAL_MODELS}:
             raise ValueError(f"{table} is not one of the disclosure models")
         return connection.sql(f"SELECT * FROM {table}").pl()

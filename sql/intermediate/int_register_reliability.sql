@@ -8,7 +8,7 @@
 -- A census (every weight 1) has variance 0. A share's CV is taken relative to the smaller of
 -- the share and its complement, so 3% and 97% women are equally (un)reliable. Growth takes
 -- the larger CV of its two headcounts. Wage medians and percentiles (unweighted) take the
--- distribution-free CV of int_quantile_cv, whose interval already widens with few records.
+-- distribution-free CV of macros.quantile_cv, whose interval already widens with few records.
 CREATE OR REPLACE TABLE intermediate.int_register_reliability AS
 WITH rules AS (
     SELECT indicator, reliable_min_records, reliable_max_cv
@@ -41,14 +41,11 @@ yearly AS (
         year,
         count(*) AS n_records,
         bool_or(weight <> 1) AS weighted,
-        sqrt(sum(weight * (weight - 1))) / sum(weight) AS headcount_cv,
-        sqrt(sum(weight * (weight - 1) * pow(age - mean_age, 2))) / sum(weight)
-            / any_value(mean_age) AS average_age_cv,
-        sqrt(sum(weight * (weight - 1) * pow(is_woman - women, 2))) / sum(weight)
-            AS share_women_se,
+        macros.ht_total_cv(weight) AS headcount_cv,
+        macros.ht_ratio_se(weight, age, mean_age) / any_value(mean_age) AS average_age_cv,
+        macros.ht_ratio_se(weight, is_woman, women) AS share_women_se,
         any_value(women) AS share_women,
-        sqrt(sum(weight * (weight - 1) * pow(is_self_employed - self_employed, 2)))
-            / sum(weight) AS share_self_employed_se,
+        macros.ht_ratio_se(weight, is_self_employed, self_employed) AS share_self_employed_se,
         any_value(self_employed) AS share_self_employed
     FROM estimates
     GROUP BY slug, year
@@ -56,14 +53,9 @@ yearly AS (
 relative_to_smaller_share AS (
     SELECT
         *,
-        CASE
-            WHEN share_women_se = 0 THEN 0
-            ELSE share_women_se / least(share_women, 1 - share_women)
-        END AS share_women_cv,
-        CASE
-            WHEN share_self_employed_se = 0 THEN 0
-            ELSE share_self_employed_se / least(share_self_employed, 1 - share_self_employed)
-        END AS share_self_employed_cv
+        macros.smaller_share_cv(share_women_se, share_women) AS share_women_cv,
+        macros.smaller_share_cv(share_self_employed_se, share_self_employed)
+            AS share_self_employed_cv
     FROM yearly
 ),
 reference_figures AS (

@@ -40,8 +40,7 @@ distribution AS (
 dominance AS (
     SELECT
         *,
-        list_sum(list_slice(sorted_wages, greatest(1, len(sorted_wages) - top_n + 1), -1))
-            / nullif(list_sum(sorted_wages), 0) AS top_wages_share
+        macros.dominance_share(sorted_wages, top_n) AS top_wages_share
     FROM distribution
 ),
 primary_rule AS (
@@ -71,7 +70,7 @@ SELECT
     year,
     n_records,
     quantiles,
-    intermediate.int_quantile_cv(sorted_wages, 0.5, quantiles[3]) AS median_cv,
+    macros.quantile_cv(sorted_wages, 0.5, quantiles[3]) AS median_cv,
     CASE
         WHEN primary_reason IS NOT NULL THEN primary_reason
         WHEN withheld_bands = 1 AND size_rank = 1

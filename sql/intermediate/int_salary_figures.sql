@@ -81,8 +81,8 @@ SELECT
     n_records,
     CASE WHEN top_wages_share > top_share THEN NULL ELSE median END AS median,
     CASE WHEN top_wages_share > top_share THEN NULL ELSE p90 END AS p90,
-    intermediate.int_quantile_cv(sorted_wages, 0.5, median) AS median_cv,
-    intermediate.int_quantile_cv(sorted_wages, 0.9, p90) AS p90_cv,
+    macros.quantile_cv(sorted_wages, 0.5, median) AS median_cv,
+    macros.quantile_cv(sorted_wages, 0.9, p90) AS p90_cv,
     CASE
         WHEN top_wages_share > top_share
             THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
@@ -91,7 +91,6 @@ SELECT
 FROM (
     SELECT
         *,
-        list_sum(list_slice(sorted_wages, greatest(1, len(sorted_wages) - top_n + 1), -1))
-            / nullif(list_sum(sorted_wages), 0) AS top_wages_share
+        macros.dominance_share(sorted_wages, top_n) AS top_wages_share
     FROM figures
 );

@@ -208,7 +208,7 @@ SELECT
     END AS headcount_cv,
     CASE
         WHEN pivoted.headcount IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.headcount_flag, '[a-z]{1,4}') AND contains(pivoted.headcount_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.headcount_flag)
             THEN 'low'
         WHEN pivoted.headcount_source = 'register' THEN reliability.headcount_reliability
     END AS headcount_reliability,
@@ -218,7 +218,7 @@ SELECT
     END AS growth_rate_cv,
     CASE
         WHEN pivoted.growth_rate IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.growth_rate_flag, '[a-z]{1,4}') AND contains(pivoted.growth_rate_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.growth_rate_flag)
             THEN 'low'
         WHEN pivoted.growth_rate_source = 'register' THEN reliability.growth_rate_reliability
     END AS growth_rate_reliability,
@@ -228,7 +228,7 @@ SELECT
     END AS insertion_rate_cv,
     CASE
         WHEN pivoted.insertion_rate IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.insertion_rate_flag, '[a-z]{1,4}') AND contains(pivoted.insertion_rate_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.insertion_rate_flag)
             THEN 'low'
         WHEN pivoted.insertion_rate_source = 'register' THEN reliability.insertion_rate_reliability
     END AS insertion_rate_reliability,
@@ -238,7 +238,7 @@ SELECT
     END AS average_age_cv,
     CASE
         WHEN pivoted.average_age IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.average_age_flag, '[a-z]{1,4}') AND contains(pivoted.average_age_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.average_age_flag)
             THEN 'low'
         WHEN pivoted.average_age_source = 'register' THEN reliability.average_age_reliability
     END AS average_age_reliability,
@@ -248,7 +248,7 @@ SELECT
     END AS share_women_cv,
     CASE
         WHEN pivoted.share_women IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.share_women_flag, '[a-z]{1,4}') AND contains(pivoted.share_women_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.share_women_flag)
             THEN 'low'
         WHEN pivoted.share_women_source = 'register' THEN reliability.share_women_reliability
     END AS share_women_reliability,
@@ -258,7 +258,7 @@ SELECT
     END AS share_self_employed_cv,
     CASE
         WHEN pivoted.share_self_employed IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.share_self_employed_flag, '[a-z]{1,4}') AND contains(pivoted.share_self_employed_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.share_self_employed_flag)
             THEN 'low'
         WHEN pivoted.share_self_employed_source = 'register' THEN reliability.share_self_employed_reliability
     END AS share_self_employed_reliability,
@@ -268,7 +268,7 @@ SELECT
     END AS salary_entry_cv,
     CASE
         WHEN pivoted.salary_entry IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.salary_entry_flag, '[a-z]{1,4}') AND contains(pivoted.salary_entry_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.salary_entry_flag)
             THEN 'low'
         WHEN pivoted.salary_entry_source = 'register' THEN reliability.salary_entry_reliability
     END AS salary_entry_reliability,
@@ -278,14 +278,14 @@ SELECT
     END AS salary_senior_cv,
     CASE
         WHEN pivoted.salary_senior_median IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.salary_senior_flag, '[a-z]{1,4}') AND contains(pivoted.salary_senior_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.salary_senior_flag)
             THEN 'low'
         WHEN pivoted.salary_senior_source = 'register' THEN reliability.salary_senior_reliability
     END AS salary_senior_reliability,
     NULL::DOUBLE AS freelance_rate_cv,
     CASE
         WHEN pivoted.freelance_rate_min IS NULL THEN NULL
-        WHEN regexp_full_match(pivoted.freelance_rate_flag, '[a-z]{1,4}') AND contains(pivoted.freelance_rate_flag, 'u')
+        WHEN macros.eurostat_unreliable(pivoted.freelance_rate_flag)
             THEN 'low'
     END AS freelance_rate_reliability
 FROM intermediate.int_metiers AS metiers

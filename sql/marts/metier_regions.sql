@@ -37,11 +37,8 @@ cells AS (
         bool_or(weight <> 1) AS weighted,
         sum(weight) AS headcount,
         sum(weight * is_woman) / sum(weight) AS share_women,
-        -- Variances of a Horvitz-Thompson total and ratio under Poisson sampling with
-        -- inclusion probability 1/weight (zero for a census, where every weight is 1).
-        sqrt(sum(weight * (weight - 1))) / sum(weight) AS headcount_cv,
-        sqrt(sum(weight * (weight - 1) * pow(is_woman - cell_share_women, 2))) / sum(weight)
-            AS share_women_se,
+        macros.ht_total_cv(weight) AS headcount_cv,
+        macros.ht_ratio_se(weight, is_woman, cell_share_women) AS share_women_se,
         count(gross_monthly_eur) FILTER (WHERE status = 'employee') AS salary_n_records,
         quantile_cont(gross_monthly_eur, 0.5) FILTER (WHERE status = 'employee') AS salary_median,
         list_sort(list(gross_monthly_eur) FILTER (
@@ -53,10 +50,7 @@ cells AS (
 primary_rule AS (
     SELECT
         cells.*,
-        -- share of the top_n highest wages in the sum of the cell's wages (dominance rule)
-        list_sum(list_slice(
-            cells.sorted_wages, greatest(1, len(cells.sorted_wages) - rules.top_n + 1), -1
-        )) / nullif(list_sum(cells.sorted_wages), 0) AS top_wages_share,
+        macros.dominance_share(cells.sorted_wages, rules.top_n) AS top_wages_share,
         rules.*,
         cells.n_records < rules.cell_min_records AS primary_suppressed
     FROM cells
@@ -130,11 +124,7 @@ SELECT
     salary_suppressed,
     CASE WHEN suppressed IS NULL THEN headcount_cv END AS headcount_cv,
     CASE
-        WHEN suppressed IS NULL
-            THEN CASE
-                WHEN share_women_se = 0 THEN 0
-                ELSE share_women_se / least(share_women, 1 - share_women)
-            END
+        WHEN suppressed IS NULL THEN macros.smaller_share_cv(share_women_se, share_women)
     END AS share_women_cv,
     CASE
         WHEN suppressed IS NOT NULL THEN NULL
@@ -145,17 +135,17 @@ SELECT
     CASE
         WHEN suppressed IS NOT NULL THEN NULL
         WHEN (weighted AND n_records < reliable_min_records)
-            OR share_women_se > reliable_max_cv * least(share_women, 1 - share_women)
+            OR macros.smaller_share_cv(share_women_se, share_women) > reliable_max_cv
             THEN 'low'
         ELSE 'reliable'
     END AS share_women_reliability,
     CASE
         WHEN salary_suppressed IS NULL
-            THEN intermediate.int_quantile_cv(sorted_wages, 0.5, salary_median)
+            THEN macros.quantile_cv(sorted_wages, 0.5, salary_median)
     END AS salary_median_cv,
     CASE
         WHEN salary_suppressed IS NOT NULL THEN NULL
-        WHEN intermediate.int_quantile_cv(sorted_wages, 0.5, salary_median) > wage_max_cv
+        WHEN macros.quantile_cv(sorted_wages, 0.5, salary_median) > wage_max_cv
             THEN 'low'
         ELSE 'reliable'
     END AS salary_median_reliability
