@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metiers import cards, disclosure
+from metiers import cards, disclosure, figures
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.faults import checkpoint
 from metiers.freshness import source_freshness
@@ -301,7 +301,9 @@ def build_marts(
                 if model.layer == "marts" and not checked:
                     checkpoint("build")
                     checked = True
-                connection.execute(model.path.read_text(encoding="utf-8"))
+                connection.execute(figures.render_sql(model.path.read_text(encoding="utf-8")))
+                if model.name == "meta_figure_registry":
+                    _insert_rows(connection, "meta_figure_registry", figures.registry_rows())
                 if model.name == "meta_sources":
                     _record_sources(connection, intake, settings, run_id)
                 if model.name == "meta_source_freshness":

@@ -2,23 +2,23 @@
 -- the register and insertion data, published aggregates (national rows of year Y whose
 -- occupation code is the métier's code) and editorial facts. Disclosure control applies to
 -- each candidate: a value resting on too few records is withheld with its count.
+-- Indicators are those of meta_figure_registry (the figure registry), which says the figure
+-- each belongs to.
 CREATE OR REPLACE TABLE intermediate.int_figure_candidates AS
-WITH card_indicators AS (
-    SELECT unnest([
-        'headcount', 'growth_rate', 'insertion_rate', 'average_age', 'share_women',
-        'share_self_employed', 'salary_entry', 'salary_senior_median', 'salary_senior_p90'
-    ]) AS indicator
+WITH computed_indicators AS (
+    -- figures computed from records (under disclosure control), which a published aggregate
+    -- or an editorial value may stand in for; editorial figures have a model of their own
+    SELECT indicator FROM meta_figure_registry WHERE disclosure_rule IS NOT NULL
 ),
 computed AS (
     SELECT
-        slug, figure, indicator, value, n_records, period, source_id, source_files,
+        slug, indicator, value, n_records, period, source_id, source_files,
         unavailable_reason, NULL::VARCHAR AS flag, false AS override
     FROM intermediate.int_figures
 ),
 aggregates AS (
     SELECT
         metiers.slug,
-        NULL::VARCHAR AS figure,
         aggregates.indicator,
         aggregates.value,
         NULL::BIGINT AS n_records,
@@ -30,7 +30,7 @@ aggregates AS (
         false AS override
     FROM staging.stg_aggregates AS aggregates
     INNER JOIN staging.stg_metiers AS metiers ON aggregates.occupation_code = metiers.esco_code
-    INNER JOIN card_indicators USING (indicator)
+    INNER JOIN computed_indicators USING (indicator)
     CROSS JOIN intermediate.int_reference_year AS reference
     LEFT JOIN intermediate.int_source_files AS files
         ON files.staging_file = aggregates.staging_file
@@ -39,7 +39,6 @@ aggregates AS (
 editorial AS (
     SELECT
         facts.slug,
-        NULL::VARCHAR AS figure,
         facts.indicator,
         facts.value,
         NULL::BIGINT AS n_records,
@@ -50,7 +49,7 @@ editorial AS (
         NULL::VARCHAR AS flag,
         facts.override
     FROM staging.stg_facts AS facts
-    INNER JOIN card_indicators USING (indicator)
+    INNER JOIN computed_indicators USING (indicator)
     CROSS JOIN intermediate.int_reference_year AS reference
     LEFT JOIN intermediate.int_source_files AS files USING (staging_file)
     WHERE facts.year = reference.reference_year
@@ -66,14 +65,7 @@ candidates AS (
 )
 SELECT
     candidates.slug,
-    coalesce(
-        candidates.figure,
-        CASE
-            WHEN candidates.indicator LIKE 'salary_senior_%' THEN 'salary_senior'
-            WHEN candidates.indicator LIKE 'freelance_rate_%' THEN 'freelance_rate'
-            ELSE candidates.indicator
-        END
-    ) AS figure,
+    registry.figure,
     candidates.indicator,
     CASE
         WHEN candidates.n_records < thresholds.min_records THEN NULL
@@ -93,12 +85,9 @@ SELECT
     END AS suppressed,
     candidates.flag,
     candidates.override,
-    coalesce(registry.precedence, 1000) AS precedence
+    coalesce(sources.precedence, 1000) AS precedence
 FROM candidates
-LEFT JOIN meta_source_registry AS registry USING (source_id)
-LEFT JOIN (
-    SELECT indicator, min_records FROM meta_disclosure
-    UNION ALL
-    SELECT 'freelance_rate_' || bound, getvariable('min_records')
-    FROM (VALUES ('min'), ('max')) AS bounds (bound)
-) AS thresholds USING (indicator);
+INNER JOIN meta_figure_registry AS registry USING (indicator)
+LEFT JOIN meta_source_registry AS sources ON sources.source_id = candidates.source_id
+-- an indicator without a rule (editorial) has no threshold: its values carry no record count
+LEFT JOIN meta_disclosure AS thresholds USING (indicator);

@@ -1,5 +1,6 @@
--- Every figure of every métier in long form, before disclosure control: one row per value,
--- with the records it rests on, its period and its source.
+-- Every figure of every métier in long form, before disclosure control: one row per value
+-- (indicator), with the records it rests on, its period and its source. Which figure an
+-- indicator belongs to is in meta_figure_registry.
 CREATE OR REPLACE TABLE intermediate.int_figures AS
 WITH reference AS (
     SELECT reference_year FROM intermediate.int_reference_year
@@ -12,22 +13,20 @@ reference_figures AS (
     WHERE metier_years.year = reference.reference_year
 ),
 register_figures AS (
-    SELECT
-        slug,
-        unnest(['headcount', 'average_age', 'share_women', 'share_self_employed']) AS figure,
-        unnest([headcount, average_age, share_women, share_self_employed]) AS value,
-        n_records,
-        year::VARCHAR AS period,
-        raw_files
+    -- headcount and every weighted mean of int_metier_years, one row each
+    SELECT *
     FROM reference_figures
+    UNPIVOT INCLUDE NULLS (
+        value FOR indicator IN (COLUMNS(* EXCLUDE (slug, year, n_records, raw_files)))
+    )
 )
 SELECT
-    slug, figure, figure AS indicator, value, n_records, period,
+    slug, indicator, value, n_records, year::VARCHAR AS period,
     'register' AS source_id, raw_files AS source_files, NULL::VARCHAR AS unavailable_reason
 FROM register_figures
 UNION ALL
 SELECT
-    growth.slug, 'growth_rate', 'growth_rate', growth.growth_rate, growth.n_records,
+    growth.slug, 'growth_rate', growth.growth_rate, growth.n_records,
     growth.base_year::VARCHAR || '-' || growth.reference_year::VARCHAR,
     'register',
     (
@@ -40,7 +39,6 @@ FROM intermediate.int_growth AS growth
 UNION ALL
 SELECT
     salaries.slug,
-    'salary_' || salaries.band,
     CASE WHEN salaries.band = 'entry' THEN 'salary_entry' ELSE 'salary_senior_median' END,
     salaries.median, salaries.n_records, salaries.period, 'register',
     (
@@ -52,7 +50,7 @@ SELECT
 FROM intermediate.int_salary_figures AS salaries
 UNION ALL
 SELECT
-    salaries.slug, 'salary_senior', 'salary_senior_p90', salaries.p90, salaries.n_records,
+    salaries.slug, 'salary_senior_p90', salaries.p90, salaries.n_records,
     salaries.period, 'register',
     (
         SELECT string_agg(files.raw_files, ', ' ORDER BY files.year)
@@ -64,12 +62,12 @@ FROM intermediate.int_salary_figures AS salaries
 WHERE salaries.band = 'senior'
 UNION ALL
 SELECT
-    slug, 'insertion_rate', 'insertion_rate', insertion_rate, leavers, period, 'insertion',
+    slug, 'insertion_rate', insertion_rate, leavers, period, 'insertion',
     raw_files, NULL
 FROM intermediate.int_insertion
 UNION ALL
 SELECT
-    facts.slug, 'freelance_rate', unnest(['freelance_rate_min', 'freelance_rate_max']),
+    facts.slug, unnest(['freelance_rate_min', 'freelance_rate_max']),
     unnest([facts.value_min, facts.value_max]), NULL, facts.year::VARCHAR, 'facts',
     source_files.raw_file, NULL
 FROM intermediate.int_freelance_rates AS facts
