@@ -288,6 +288,30 @@ FIGURES: tuple[Figure, ...] = (
         placement="salary",
     ),
     Figure(
+        name="share_aged_50_plus",
+        indicators=(
+            Indicator(
+                "share_aged_50_plus",
+                "Weighted share of persons aged 50 or more in Y (fraction): how much of the "
+                "métier retires within about 15 years (replacement demand).",
+                card_column="share_aged_50_plus",
+                minimum=0,
+                maximum=1,
+            ),
+        ),
+        source="register",
+        estimate="share",
+        unit="fraction",
+        strings=(
+            CardString(
+                "share_aged_50_plus",
+                'Share of persons aged 50 or more, e.g. "28%".',
+                _one("share_aged_50_plus", display.percent),
+            ),
+        ),
+        placement="data",
+    ),
+    Figure(
         name="salary_entry",
         indicators=(
             Indicator(

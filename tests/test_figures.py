@@ -18,6 +18,7 @@ EXPECTED_INDICATORS = {
     "average_age": ["average_age"],
     "share_women": ["share_women"],
     "share_self_employed": ["share_self_employed"],
+    "share_aged_50_plus": ["share_aged_50_plus"],
     "salary_entry": ["salary_entry"],
     "salary_senior": ["salary_senior_median", "salary_senior_p90"],
     "freelance_rate": ["freelance_rate_min", "freelance_rate_max"],
@@ -95,8 +96,8 @@ def test_meta_disclosure_rules_follow_each_figures_estimate() -> None:
     rules = {row["indicator"]: row for row in disclosure.DisclosureRules().rows()}
     assert list(rules) == [
         "headcount", "growth_rate", "insertion_rate", "average_age", "share_women",
-        "share_self_employed", "salary_entry", "salary_senior_median", "salary_senior_p90",
-        "salary_median",
+        "share_self_employed", "share_aged_50_plus", "salary_entry", "salary_senior_median",
+        "salary_senior_p90", "salary_median",
     ]  # fmt: skip
     assert "freelance_rate_min" not in rules  # editorial: no rule
     assert rules["salary_senior_p90"]["dominance_top_n"] == 2

@@ -9,5 +9,6 @@ SELECT
     weight,
     age::DOUBLE AS average_age,
     CASE WHEN sex = 'F' THEN 1.0 ELSE 0.0 END AS share_women,
-    CASE WHEN status = 'self_employed' THEN 1.0 ELSE 0.0 END AS share_self_employed
+    CASE WHEN status = 'self_employed' THEN 1.0 ELSE 0.0 END AS share_self_employed,
+    CASE WHEN age >= 50 THEN 1.0 ELSE 0.0 END AS share_aged_50_plus
 FROM intermediate.int_register_records;
