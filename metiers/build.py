@@ -268,7 +268,8 @@ def record_validation(
 def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     figures = connection.sql("SELECT * FROM metier_figures").pl()
     regions = connection.sql(
-        "SELECT slug, region, year, headcount, suppressed FROM metier_regions"
+        "SELECT slug, region, year, headcount, suppressed, suppression_code, suppression_params "
+        "FROM metier_regions"
     ).pl()
     citations = dict(
         connection.execute(
@@ -316,6 +317,8 @@ def build_marts(
                     _record_registry(connection, settings)
                 if model.name == "meta_reconciliation_tolerance":
                     _record_tolerances(connection, settings)
+                if model.name == "meta_suppression_reasons":
+                    disclosure.record_reasons(connection)
                 if model.name == "meta_disclosure":
                     disclosure.record_rules(
                         connection,

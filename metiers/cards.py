@@ -5,6 +5,10 @@ Works on plain rows (dicts) and polars frames; it knows nothing of DuckDB or of 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 import polars as pl
 
 from metiers import display
@@ -129,6 +133,16 @@ def source_name(source: str, lang: str, source_citations: dict[str, str] | None 
     return SOURCE_NAMES.get(source, {}).get(lang) or (source_citations or {}).get(source) or source
 
 
+def withheld_reason(row: Mapping[str, Any], prefix: str, lang: str) -> str | None:
+    """Why a value is withheld, in `lang`: from the code and parameters disclosure wrote
+    (`<prefix>suppression_code`, `<prefix>suppression_params`); in a file published before
+    the codes existed (history, rollback), from its English `<prefix>suppressed` text."""
+    code = row.get(f"{prefix}suppression_code")
+    if code:
+        return display.reason_text(code, row.get(f"{prefix}suppression_params"), lang)
+    return display.reason(row.get(f"{prefix}suppressed"), lang)
+
+
 def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[dict]:
     """Regional cells of the reference year that are withheld, with the rule's reason."""
     if year is None or regions.is_empty() or "suppressed" not in regions.columns:
@@ -136,20 +150,23 @@ def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list
     rows = regions.filter(
         (pl.col("slug") == slug) & (pl.col("year") == year) & pl.col("suppressed").is_not_null()
     ).sort("region")
-    return rows.select("region", "suppressed").to_dicts()
+    columns = [name for name in REGION_REASON_COLUMNS if name in rows.columns]
+    return rows.select("region", *columns).to_dicts()
+
+
+REGION_REASON_COLUMNS = ("suppressed", "suppression_code", "suppression_params")
 
 
 def withheld_regions_text(cells: list[dict], lang: str) -> str | None:
     """'Luxembourg, Namur : non publié (moins de 10 observations)', one line per reason."""
-    by_reason: dict[str, list[str]] = {}
+    # One line per rule, in the order of the mart's text (primary before secondary).
+    by_rule: dict[str, list[dict]] = {}
     for cell in cells:
-        by_reason.setdefault(cell["suppressed"], []).append(
-            display.region_name(cell["region"], lang)
-        )
+        by_rule.setdefault(cell["suppressed"], []).append(cell)
     lines = [
-        f"{', '.join(names)}: {display.label('not_published', lang)} "
-        f"({display.reason(reason, lang)})"
-        for reason, names in sorted(by_reason.items())
+        f"{', '.join(display.region_name(cell['region'], lang) for cell in group)}: "
+        f"{display.label('not_published', lang)} ({withheld_reason(group[0], '', lang)})"
+        for _rule, group in sorted(by_rule.items())
     ]
     return "\n".join(lines) or None
 
@@ -276,12 +293,20 @@ def _entry(figures: dict, card: dict, lang: str, figure: str, unit: str | None, 
         "source_files": figures.get(f"{figure}_source_files"),
         "n_records": figures.get(f"{figure}_n_records"),
         "suppressed": figures.get(f"{figure}_suppressed"),
+        "suppression_code": figures.get(f"{figure}_suppression_code"),
+        "suppression_params": _params(figures.get(f"{figure}_suppression_params")),
+        "suppressed_reason": withheld_reason(figures, f"{figure}_", lang),
         "override": bool(figures.get(f"{figure}_override")),
         "flag": figures.get(f"{figure}_flag"),
         "cv": figures.get(f"{figure}_cv"),
         "reliability": figures.get(f"{figure}_reliability"),
         "reliability_note": display.reliability_note(figures.get(f"{figure}_reliability"), lang),
     }
+
+
+def _params(params: str | dict | None) -> dict | None:
+    """A reason's parameters as data: the mart holds them as JSON text."""
+    return json.loads(params) if isinstance(params, str) else params
 
 
 def region_entries(cells: list[dict], lang: str) -> list[dict]:
@@ -305,9 +330,11 @@ def region_entries(cells: list[dict], lang: str) -> list[dict]:
                 "salary_median": cell.get("salary_median"),
                 "n_records": cell.get("n_records"),
                 "suppressed": cell.get("suppressed"),
-                "reason": display.reason(cell.get("suppressed"), lang),
+                "suppression_code": cell.get("suppression_code"),
+                "reason": withheld_reason(cell, "", lang),
                 "salary_suppressed": cell.get("salary_suppressed"),
-                "salary_reason": display.reason(cell.get("salary_suppressed"), lang),
+                "salary_suppression_code": cell.get("salary_suppression_code"),
+                "salary_reason": withheld_reason(cell, "salary_", lang),
                 "reliability": cell.get("headcount_reliability"),
             }
         )
@@ -326,7 +353,7 @@ def render_text(figures: dict, card: dict, lang: str) -> str:
         value = card.get(line)
         if value:
             return value
-        reason = display.reason(figures.get(f"{CARD_FIGURES[line][0]}_suppressed"), lang)
+        reason = withheld_reason(figures, f"{CARD_FIGURES[line][0]}_", lang)
         withheld = display.label("not_published", lang)
         return f"— ({withheld}: {reason})" if reason else f"— ({withheld})"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metiers import figures
+from metiers import display, figures
 from metiers.config import DEFAULT_MIN_RECORDS, DEFAULT_SOURCES_FILE, SQL_DIR
 
 # The wage of a regional cell (metier_regions) and the wage distribution of an experience
@@ -165,9 +165,29 @@ def record_rules(connection: duckdb.DuckDBPyConnection, rules: DisclosureRules) 
     connection.execute("INSERT INTO meta_disclosure BY NAME SELECT * FROM frame")
 
 
+def record_reasons(connection: duckdb.DuckDBPyConnection) -> None:
+    """Fill meta_suppression_reasons (sql/meta/meta_suppression_reasons.sql) from the one
+    table of wordings (display.REASONS): the models render the mart's text from it."""
+    frame = pl.DataFrame(  # noqa: F841 - read by DuckDB by name
+        [
+            {
+                "code": code,
+                "parameters": display.reason_parameters(code),
+                "mart": words["mart"],
+                "mart_cell": words.get("mart_cell", words["mart"]),
+                **{lang: words[lang] for lang in display.LANGUAGES},
+            }
+            for code, words in display.REASONS.items()
+        ],
+        schema_overrides={"parameters": pl.List(pl.String())},
+    ).to_arrow()
+    connection.execute("INSERT INTO meta_suppression_reasons BY NAME SELECT * FROM frame")
+
+
 # The models that decide the regional cells and the wage bands, in the build's order.
 REGIONAL_MODELS = (
     SQL_DIR / "meta" / "meta_disclosure.sql",
+    SQL_DIR / "meta" / "meta_suppression_reasons.sql",
     *sorted((SQL_DIR / "macros").glob("*.sql")),
     SQL_DIR / "intermediate" / "int_salary_bands.sql",
     SQL_DIR / "marts" / "metier_regions.sql",
@@ -183,6 +203,8 @@ def run_regional_models(connection: duckdb.DuckDBPyConnection, rules: Disclosure
         connection.execute(model.read_text(encoding="utf-8"))
         if model.stem == "meta_disclosure":
             record_rules(connection, rules)
+        if model.stem == "meta_suppression_reasons":
+            record_reasons(connection)
 
 
 def regional_cells(

@@ -482,6 +482,10 @@ LINEAGE_COMMENTS = {
     "for insertion); null when withheld or for published aggregates.",
     "suppressed": "Why {figure} is null: disclosure control (fewer records than the "
     "threshold) or missing data; null when published.",
+    "suppression_code": "Code of why {figure} is null (see meta_suppression_reasons: primary, "
+    "dominance, short_history, not_available, no_data, excluded_source); null when published.",
+    "suppression_params": "Parameters of {figure}_suppression_code as JSON (e.g. "
+    '{{"min_records":10}}), named in its wording in meta_suppression_reasons.',
     "flag": "Publisher's flag on the value of {figure} (e.g. top_coded, not_available, or a "
     "Eurostat flag); null when none.",
     "override": "True when an editorial fact marked as an override set {figure} instead of "

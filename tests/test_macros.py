@@ -12,6 +12,7 @@ from conftest import SHARED_DIR
 
 from metiers import display
 from metiers.config import SQL_DIR
+from metiers.disclosure import record_reasons
 from metiers.sources import eurostat
 
 EXTERNAL = SHARED_DIR / "data" / "external"
@@ -21,6 +22,9 @@ EUROSTAT_FILES = sorted(EXTERNAL.glob("eurostat_*.tsv")) if EXTERNAL.is_dir() el
 @pytest.fixture(scope="module")
 def connection():
     with duckdb.connect() as connection:
+        # the reason macros read the wording table, filled as the build fills it
+        connection.execute((SQL_DIR / "meta" / "meta_suppression_reasons.sql").read_text())
+        record_reasons(connection)
         connection.execute("CREATE SCHEMA macros")
         for path in sorted((SQL_DIR / "macros").glob("*.sql")):
             connection.execute(path.read_text(encoding="utf-8"))
@@ -82,6 +86,26 @@ def test_quantile_cv(connection) -> None:
         connection, "SELECT macros.quantile_cv(range(1, 101)::DOUBLE[], 0.5, 50.5)"
     ) == pytest.approx(20 / 3.92 / 50.5)
     assert scalar(connection, "SELECT macros.quantile_cv([]::DOUBLE[], 0.5, 1.0)") is None
+
+
+def test_suppression_texts(connection) -> None:
+    def text(macro: str, code: str | None, params: str | None) -> str | None:
+        return scalar(connection, f"SELECT macros.{macro}(?, ?::JSON)", [code, params])
+
+    assert text("suppression_text", "primary", '{"min_records": 7}') == "fewer than 7 records"
+    assert text("cell_suppression_text", "primary", '{"min_records": 7}') == (
+        "primary: fewer than 7 records"
+    )
+    assert text("suppression_text", "dominance", '{"top_n": 3, "share_percent": 60}') == (
+        "dominance: top 3 wages over 60% of the total"
+    )
+    assert text("suppression_text", "no_data", '{"source": "insertion"}') == (
+        "no insertion data for this métier"
+    )
+    assert text("cell_suppression_text", "secondary", "{}") == (
+        "secondary: protects another withheld cell"
+    )
+    assert text("suppression_text", None, None) is None
 
 
 def test_the_u_rule_knows_the_letters_the_card_explains(connection) -> None:

@@ -1,7 +1,8 @@
 -- Every value a source gives for a figure of a métier in the reference year: computed from
 -- the register and insertion data, published aggregates (national rows of year Y whose
 -- occupation code is the métier's code) and editorial facts. Disclosure control applies to
--- each candidate: a value resting on too few records is withheld with its count.
+-- each candidate: a value resting on too few records is withheld, with the code of the rule
+-- and its parameters (meta_suppression_reasons) and their English text.
 -- Indicators are those of meta_figure_registry (the figure registry), which says the figure
 -- each belongs to.
 CREATE OR REPLACE TABLE intermediate.int_figure_candidates AS
@@ -13,7 +14,7 @@ WITH computed_indicators AS (
 computed AS (
     SELECT
         slug, indicator, value, n_records, period, source_id, source_files,
-        unavailable_reason, NULL::VARCHAR AS flag, false AS override
+        unavailable_code, unavailable_params, NULL::VARCHAR AS flag, false AS override
     FROM intermediate.int_figures
 ),
 aggregates AS (
@@ -25,7 +26,8 @@ aggregates AS (
         aggregates.year::VARCHAR AS period,
         aggregates.source_id,
         files.raw_file AS source_files,
-        CASE WHEN aggregates.value IS NULL THEN 'not available from the publisher' END,
+        CASE WHEN aggregates.value IS NULL THEN 'not_available' END,
+        CASE WHEN aggregates.value IS NULL THEN json_object() END,
         aggregates.flag,
         false AS override
     FROM staging.stg_aggregates AS aggregates
@@ -46,6 +48,7 @@ editorial AS (
         files.source AS source_id,
         files.raw_file AS source_files,
         NULL::VARCHAR,
+        NULL::JSON,
         NULL::VARCHAR AS flag,
         facts.override
     FROM staging.stg_facts AS facts
@@ -78,11 +81,9 @@ SELECT
     candidates.period,
     candidates.source_id,
     candidates.source_files,
-    CASE
-        WHEN candidates.n_records < thresholds.min_records
-            THEN 'fewer than ' || thresholds.min_records::VARCHAR || ' records'
-        ELSE candidates.unavailable_reason
-    END AS suppressed,
+    macros.suppression_text(suppression.code, suppression.params) AS suppressed,
+    suppression.code AS suppression_code,
+    suppression.params AS suppression_params,
     candidates.flag,
     candidates.override,
     coalesce(sources.precedence, 1000) AS precedence
@@ -90,4 +91,16 @@ FROM candidates
 INNER JOIN meta_figure_registry AS registry USING (indicator)
 LEFT JOIN meta_source_registry AS sources ON sources.source_id = candidates.source_id
 -- an indicator without a rule (editorial) has no threshold: its values carry no record count
-LEFT JOIN meta_disclosure AS thresholds USING (indicator);
+LEFT JOIN meta_disclosure AS thresholds USING (indicator)
+CROSS JOIN LATERAL (
+    SELECT
+        CASE
+            WHEN candidates.n_records < thresholds.min_records THEN 'primary'
+            ELSE candidates.unavailable_code
+        END AS code,
+        CASE
+            WHEN candidates.n_records < thresholds.min_records
+                THEN json_object('min_records', thresholds.min_records)
+            ELSE candidates.unavailable_params
+        END AS params
+) AS suppression;

@@ -1,5 +1,6 @@
 -- Every figure of every métier in long form, before disclosure control: one row per value
--- (indicator), with the records it rests on, its period and its source. Which figure an
+-- (indicator), with the records it rests on, its period, its source and, when it has no
+-- value, why (a code of meta_suppression_reasons and its parameters). Which figure an
 -- indicator belongs to is in meta_figure_registry.
 CREATE OR REPLACE TABLE intermediate.int_figures AS
 WITH reference AS (
@@ -22,7 +23,8 @@ register_figures AS (
 )
 SELECT
     slug, indicator, value, n_records, year::VARCHAR AS period,
-    'register' AS source_id, raw_files AS source_files, NULL::VARCHAR AS unavailable_reason
+    'register' AS source_id, raw_files AS source_files,
+    NULL::VARCHAR AS unavailable_code, NULL::JSON AS unavailable_params
 FROM register_figures
 UNION ALL
 SELECT
@@ -34,7 +36,10 @@ SELECT
         FROM intermediate.int_register_year_files AS files
         WHERE files.year IN (growth.base_year, growth.reference_year)
     ),
-    CASE WHEN growth.growth_rate IS NULL THEN 'history shorter than 3 years' END
+    CASE WHEN growth.growth_rate IS NULL THEN 'short_history' END,
+    CASE
+        WHEN growth.growth_rate IS NULL THEN json_object('min_years', growth.min_span_years)
+    END
 FROM intermediate.int_growth AS growth
 UNION ALL
 SELECT
@@ -46,7 +51,8 @@ SELECT
         FROM intermediate.int_register_year_files AS files
         WHERE files.year BETWEEN salaries.first_year AND salaries.last_year
     ),
-    salaries.dominance_reason
+    salaries.dominance_code,
+    salaries.dominance_params
 FROM intermediate.int_salary_figures AS salaries
 UNION ALL
 SELECT
@@ -57,18 +63,19 @@ SELECT
         FROM intermediate.int_register_year_files AS files
         WHERE files.year BETWEEN salaries.first_year AND salaries.last_year
     ),
-    salaries.dominance_reason
+    salaries.dominance_code,
+    salaries.dominance_params
 FROM intermediate.int_salary_figures AS salaries
 WHERE salaries.band = 'senior'
 UNION ALL
 SELECT
     slug, 'insertion_rate', insertion_rate, leavers, period, 'insertion',
-    raw_files, NULL
+    raw_files, NULL, NULL
 FROM intermediate.int_insertion
 UNION ALL
 SELECT
     facts.slug, unnest(['freelance_rate_min', 'freelance_rate_max']),
     unnest([facts.value_min, facts.value_max]), NULL, facts.year::VARCHAR, 'facts',
-    source_files.raw_file, NULL
+    source_files.raw_file, NULL, NULL
 FROM intermediate.int_freelance_rates AS facts
 LEFT JOIN intermediate.int_source_files AS source_files USING (staging_file);

@@ -34,16 +34,9 @@ figure_rows AS (
         lead.period,
         lead.source_files,
         lead.n_records,
-        CASE
-            WHEN lead.value IS NULL THEN coalesce(
-                lead.suppressed,
-                CASE
-                    WHEN list_contains(getvariable('excluded_sources'), grid.source_id)
-                        THEN 'source ' || grid.source_id || ' excluded: it failed validation'
-                    ELSE 'no ' || grid.source_id || ' data for this métier'
-                END
-            )
-        END AS suppressed,
+        macros.suppression_text(reason.code, reason.params) AS suppressed,
+        reason.code AS suppression_code,
+        reason.params AS suppression_params,
         lead.flag,
         coalesce(overrides.override, false) AS override,
         CASE
@@ -60,6 +53,22 @@ figure_rows AS (
     LEFT JOIN overrides ON overrides.slug = grid.slug AND overrides.figure = grid.figure
     LEFT JOIN intermediate.int_register_reliability AS reliability
         ON reliability.slug = grid.slug AND reliability.indicator = grid.indicator
+    CROSS JOIN LATERAL (
+        -- why it is null: the rule that withheld it, else why no value exists
+        SELECT
+            CASE
+                WHEN lead.value IS NOT NULL THEN NULL
+                WHEN lead.suppression_code IS NOT NULL THEN lead.suppression_code
+                WHEN list_contains(getvariable('excluded_sources'), grid.source_id)
+                    THEN 'excluded_source'
+                ELSE 'no_data'
+            END AS code,
+            CASE
+                WHEN lead.value IS NOT NULL THEN NULL
+                WHEN lead.suppression_code IS NOT NULL THEN lead.suppression_params
+                ELSE json_object('source', grid.source_id)
+            END AS params
+    ) AS reason
     WHERE grid.lead
 ),
 lineage AS (
@@ -70,6 +79,8 @@ lineage AS (
         max(source_files) AS source_files,
         max(n_records) AS n_records,
         max(suppressed) AS suppressed,
+        max(suppression_code) AS suppression_code,
+        max(suppression_params) AS suppression_params,
         max(flag) AS flag,
         bool_or(override) AS override
     GROUP BY slug
