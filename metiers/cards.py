@@ -143,6 +143,10 @@ def withheld_reason(row: Mapping[str, Any], prefix: str, lang: str) -> str | Non
     return display.reason(row.get(f"{prefix}suppressed"), lang)
 
 
+# What a withheld regional cell carries to the card: its text, and the code it comes from.
+REGION_REASON_COLUMNS = ("suppressed", "suppression_code", "suppression_params")
+
+
 def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[dict]:
     """Regional cells of the reference year that are withheld, with the rule's reason."""
     if year is None or regions.is_empty() or "suppressed" not in regions.columns:
@@ -152,9 +156,6 @@ def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list
     ).sort("region")
     columns = [name for name in REGION_REASON_COLUMNS if name in rows.columns]
     return rows.select("region", *columns).to_dicts()
-
-
-REGION_REASON_COLUMNS = ("suppressed", "suppression_code", "suppression_params")
 
 
 def withheld_regions_text(cells: list[dict], lang: str) -> str | None:

@@ -160,3 +160,47 @@ def test_the_json_card_gives_the_code_and_its_words(bundled_mart: Settings) -> N
     assert entry["suppression_params"] == {"min_records": 10}
     assert entry["suppressed"] == "fewer than 10 records"
     assert entry["suppressed_reason"] == "minder dan 10 waarnemingen"
+
+
+def test_a_file_published_before_the_codes_still_gets_its_words(bundled_mart, tmp_path) -> None:
+    """A version from history or a rollback has the English text and no codes: the card and
+    the API's cell lists still say why, in every language."""
+    import shutil
+
+    from metiers import mart
+    from metiers.cards import withheld_reason
+
+    row = {"headcount_suppressed": "fewer than 10 records"}
+    assert withheld_reason(row, "headcount_", "fr") == "moins de 10 observations"
+    cell = {"suppressed": "primary: fewer than 10 records", "suppression_code": None}
+    assert withheld_reason(cell, "", "nl") == "minder dan 10 waarnemingen"
+
+    older = tmp_path / "marts"
+    older.mkdir()
+    shutil.copy(bundled_mart.published_path, older / "metiers.duckdb")
+    (older / "metiers.duckdb").chmod(0o644)
+    with duckdb.connect(str(older / "metiers.duckdb")) as connection:
+        for table, prefixes in (
+            ("metier_regions", ("", "salary_")),
+            ("metier_salaries", ("",)),
+            ("metier_trend", ("",)),
+        ):
+            for prefix in prefixes:
+                for part in ("code", "params"):
+                    connection.execute(
+                        f"ALTER TABLE {table} DROP COLUMN {prefix}suppression_{part}"
+                    )
+        slug = connection.execute(
+            "SELECT slug FROM metier_regions WHERE suppressed LIKE 'primary%' LIMIT 1"
+        ).fetchall()[0][0]
+    with mart.connect_published(older) as connection:
+        cells = mart.regions(connection, slug, "fr")
+        trend = mart.trend(connection, slug, "nl")
+        mart.salaries(connection, slug, "en")
+    withheld = [cell for cell in cells if cell["suppressed"] == "primary: fewer than 10 records"]
+    assert withheld
+    assert all(cell["suppressed_reason"] == "moins de 10 observations" for cell in withheld)
+    assert all(cell["suppression_code"] is None for cell in cells)
+    for year in trend:
+        if year["suppressed"]:
+            assert year["suppressed_reason"] == "minder dan 10 waarnemingen"

@@ -24,9 +24,10 @@ overrides AS (
     FROM intermediate.int_figures_reconciled
     GROUP BY slug, figure
 ),
-figure_rows AS (
+figure_rows AS MATERIALIZED (
     -- one row per métier and figure: the lineage of its lead indicator, why it is null,
-    -- and its reliability (a CV only when the source that computes it won)
+    -- and its reliability (a CV only when the source that computes it won); two PIVOTs
+    -- read it, so it is computed once
     SELECT
         grid.slug,
         grid.figure,
