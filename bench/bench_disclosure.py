@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from metiers.disclosure import REGIONAL_MODELS, DisclosureRules, record_rules
+from metiers.disclosure import DisclosureRules, run_regional_models
 
 REGIONS = ["BE10", "BE21", "BE22", "BE23", "BE24", "BE25", "BE31", "BE32", "BE33", "BE34", "BE35"]
 
@@ -71,10 +71,7 @@ def main() -> None:
             ],
         )
         start = time.perf_counter()
-        for model in REGIONAL_MODELS:
-            connection.execute(model.read_text(encoding="utf-8"))
-            if model.stem == "meta_disclosure":
-                record_rules(connection, DisclosureRules())
+        run_regional_models(connection, DisclosureRules())
         protected = time.perf_counter() - start
         cells, withheld = connection.execute(
             "SELECT count(*), count(suppressed) FROM metier_regions"

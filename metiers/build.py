@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metiers import cards, disclosure
+from metiers import cards, disclosure, figures
 from metiers.config import SQL_DIR, STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.faults import checkpoint
 from metiers.freshness import source_freshness
@@ -27,9 +27,10 @@ from metiers.sources.registry import load_reconciliation
 from metiers.timing import timed_stage
 from metiers.validate import ValidationOutcome
 
-LAYERS = ("meta", "staging", "intermediate", "marts")
+# Meta tables first (macros may read them), then the macros every later model may call.
+LAYERS = ("meta", "macros", "staging", "intermediate", "marts")
 # Layers that only exist while building: the published file holds meta and marts.
-TRANSIENT_SCHEMAS = ("staging", "intermediate")
+TRANSIENT_SCHEMAS = ("macros", "staging", "intermediate")
 BUILD_PREFIX = ".build-"
 
 
@@ -267,7 +268,8 @@ def record_validation(
 def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
     figures = connection.sql("SELECT * FROM metier_figures").pl()
     regions = connection.sql(
-        "SELECT slug, region, year, headcount, suppressed FROM metier_regions"
+        "SELECT slug, region, year, headcount, suppressed, suppression_code, suppression_params "
+        "FROM metier_regions"
     ).pl()
     citations = dict(
         connection.execute(
@@ -300,7 +302,9 @@ def build_marts(
                 if model.layer == "marts" and not checked:
                     checkpoint("build")
                     checked = True
-                connection.execute(model.path.read_text(encoding="utf-8"))
+                connection.execute(figures.render_sql(model.path.read_text(encoding="utf-8")))
+                if model.name == "meta_figure_registry":
+                    _insert_rows(connection, "meta_figure_registry", figures.registry_rows())
                 if model.name == "meta_sources":
                     _record_sources(connection, intake, settings, run_id)
                 if model.name == "meta_source_freshness":
@@ -313,6 +317,8 @@ def build_marts(
                     _record_registry(connection, settings)
                 if model.name == "meta_reconciliation_tolerance":
                     _record_tolerances(connection, settings)
+                if model.name == "meta_suppression_reasons":
+                    disclosure.record_reasons(connection)
                 if model.name == "meta_disclosure":
                     disclosure.record_rules(
                         connection,

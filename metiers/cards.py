@@ -5,12 +5,16 @@ Works on plain rows (dicts) and polars frames; it knows nothing of DuckDB or of 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
 from metiers import display
 from metiers.display import LANGUAGES
+from metiers.figures import FIGURES, present, value_of
+from metiers.figures import card_strings as figure_strings
 
 SOURCE_NAMES = {
     "register": {
@@ -31,25 +35,21 @@ SOURCE_NAMES = {
     },
 }
 
+# The training line comes from the catalogue; every other line is a figure of the registry.
+TRAINING = "training"
 # Card line -> (figure in metier_figures whose lineage it cites, unit of its value).
 CARD_FIGURES = {
-    "training": ("training", "years"),
-    "headcount": ("headcount", "persons"),
-    "growth": ("growth_rate", "fraction_per_year"),
-    "insertion": ("insertion_rate", "fraction"),
-    "average_age": ("average_age", "years"),
-    "share_women": ("share_women", "fraction"),
-    "share_self_employed": ("share_self_employed", "fraction"),
-    "salary_entry": ("salary_entry", "eur_per_month"),
-    "salary_senior": ("salary_senior", "eur_per_month"),
-    "freelance_rate": ("freelance_rate", None),
+    TRAINING: ("training", "years"),
+    **{figure.card_line: (figure.name, figure.unit) for figure in FIGURES},
 }
-BOX_LINES = ("training", "headcount", "growth", "insertion", "average_age", "share_women")
+# The lines of the figures box, in order (the salary lines under it are drawn by render_text).
+BOX_LINES = (TRAINING, *(figure.card_line for figure in FIGURES if figure.placement == "box"))
+# The lines the text and HTML cards cite in their footnotes: the figures they show.
+CITED_LINES = (
+    TRAINING,
+    *(figure.card_line for figure in FIGURES if figure.placement != "data"),
+)
 TOP_REGIONS = 5
-
-
-def _present(value: Any) -> bool:
-    return value is not None and value == value  # NaN-safe
 
 
 def card_strings(
@@ -60,68 +60,21 @@ def card_strings(
     context_rows: list[dict] | None = None,
 ) -> dict[str, str | None]:
     """Display strings of one métier in one language; None where the figure is not published."""
-
-    def when(*values: Any) -> bool:
-        return all(_present(value) for value in values)
-
     title = figures.get(f"title_{lang}") or figures.get("title_fr") or figures["slug"]
     year = figures.get("reference_year")
     strings: dict[str, str | None] = {
         "title": title,
         "box_title": display.label("box_title", lang, year=year if year is not None else "—"),
-        "training": display.training(
+        TRAINING: display.training(
             figures.get("training_years_min"),
             figures.get("training_years_max"),
             bool(figures.get("training_plus_experience")),
             lang,
         )
         or None,
-        "headcount": display.headcount(figures["headcount"], lang)
-        if when(figures.get("headcount"))
-        else None,
-        "growth": display.growth(figures["growth_rate"], lang)
-        if when(figures.get("growth_rate"))
-        else None,
-        "insertion": display.insertion(
-            figures["insertion_rate"], figures.get("insertion_main_channel"), lang
-        )
-        if when(figures.get("insertion_rate"))
-        else None,
-        "average_age": display.age(figures["average_age"], lang)
-        if when(figures.get("average_age"))
-        else None,
-        "share_women": display.percent(figures["share_women"], lang)
-        if when(figures.get("share_women"))
-        else None,
-        "share_self_employed": display.percent(figures["share_self_employed"], lang)
-        if when(figures.get("share_self_employed"))
-        else None,
-        "salary_entry": display.money(figures["salary_entry"], lang)
-        if when(figures.get("salary_entry"))
-        else None,
-        "salary_senior": display.salary_range(
-            figures["salary_senior_median"], figures["salary_senior_p90"], lang
-        )
-        if when(figures.get("salary_senior_median"), figures.get("salary_senior_p90"))
-        else None,
-        "salary_senior_max": display.salary_max(figures["salary_senior_p90"], lang)
-        if when(figures.get("salary_senior_p90"))
-        else None,
-        "freelance_rate": display.freelance_rate(
-            figures.get("freelance_rate_min"),
-            figures.get("freelance_rate_max"),
-            figures.get("freelance_rate_unit"),
-            lang,
-        )
-        if when(figures.get("freelance_rate_min")) or when(figures.get("freelance_rate_max"))
-        else None,
+        **figure_strings(figures, lang),
         "regions": ", ".join(display.region_name(code, lang) for code in regions) or None,
     }
-    for line, (figure, _unit) in CARD_FIGURES.items():
-        if strings.get(line):
-            strings[line] = display.with_reliability(
-                strings[line], figures.get(f"{figure}_reliability"), lang
-            )
     strings["vintage"] = vintage_text(vintage(figures, context_rows), lang, source_citations)
     citations = {"freelance_rate": figures.get("freelance_rate_citation")}
     strings["footnotes"] = "\n".join(footnotes(figures, lang, citations, source_citations))
@@ -148,10 +101,10 @@ def vintage(figures: dict, context_rows: list[dict] | None = None) -> dict:
     return {
         "reference_year": figures.get("reference_year"),
         "growth_period": figures.get("growth_rate_period")
-        if _present(figures.get("growth_rate"))
+        if present(figures.get("growth_rate"))
         else None,
         "insertion_cohort": figures.get("insertion_rate_period")
-        if _present(figures.get("insertion_rate"))
+        if present(figures.get("insertion_rate"))
         else None,
         "editions": dict(sorted(editions.items())),
     }
@@ -180,6 +133,20 @@ def source_name(source: str, lang: str, source_citations: dict[str, str] | None 
     return SOURCE_NAMES.get(source, {}).get(lang) or (source_citations or {}).get(source) or source
 
 
+def withheld_reason(row: Mapping[str, Any], prefix: str, lang: str) -> str | None:
+    """Why a value is withheld, in `lang`: from the code and parameters disclosure wrote
+    (`<prefix>suppression_code`, `<prefix>suppression_params`); in a file published before
+    the codes existed (history, rollback), from its English `<prefix>suppressed` text."""
+    code = row.get(f"{prefix}suppression_code")
+    if code:
+        return display.reason_text(code, row.get(f"{prefix}suppression_params"), lang)
+    return display.reason(row.get(f"{prefix}suppressed"), lang)
+
+
+# What a withheld regional cell carries to the card: its text, and the code it comes from.
+REGION_REASON_COLUMNS = ("suppressed", "suppression_code", "suppression_params")
+
+
 def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[dict]:
     """Regional cells of the reference year that are withheld, with the rule's reason."""
     if year is None or regions.is_empty() or "suppressed" not in regions.columns:
@@ -187,20 +154,20 @@ def withheld_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list
     rows = regions.filter(
         (pl.col("slug") == slug) & (pl.col("year") == year) & pl.col("suppressed").is_not_null()
     ).sort("region")
-    return rows.select("region", "suppressed").to_dicts()
+    columns = [name for name in REGION_REASON_COLUMNS if name in rows.columns]
+    return rows.select("region", *columns).to_dicts()
 
 
 def withheld_regions_text(cells: list[dict], lang: str) -> str | None:
     """'Luxembourg, Namur : non publié (moins de 10 observations)', one line per reason."""
-    by_reason: dict[str, list[str]] = {}
+    # One line per rule, in the order of the mart's text (primary before secondary).
+    by_rule: dict[str, list[dict]] = {}
     for cell in cells:
-        by_reason.setdefault(cell["suppressed"], []).append(
-            display.region_name(cell["region"], lang)
-        )
+        by_rule.setdefault(cell["suppressed"], []).append(cell)
     lines = [
-        f"{', '.join(names)}: {display.label('not_published', lang)} "
-        f"({display.reason(reason, lang)})"
-        for reason, names in sorted(by_reason.items())
+        f"{', '.join(display.region_name(cell['region'], lang) for cell in group)}: "
+        f"{display.label('not_published', lang)} ({withheld_reason(group[0], '', lang)})"
+        for _rule, group in sorted(by_rule.items())
     ]
     return "\n".join(lines) or None
 
@@ -215,7 +182,8 @@ def footnotes(
     override or a publisher's flag applies. `citations` names the source of one figure,
     `source_citations` the citation of each source id (from the registry)."""
     lines = []
-    for line, (figure, _unit) in CARD_FIGURES.items():
+    for line in CITED_LINES:
+        figure = CARD_FIGURES[line][0]
         source = figures.get(f"{figure}_source")
         if not source:
             continue
@@ -295,57 +263,51 @@ def build_cards(
 
 def figure_entries(figures: dict, card: dict, lang: str) -> list[dict]:
     """Each card figure with value, display string, unit, period, source and suppression."""
-    entries = []
-    values = {
-        "training": {
-            "min": figures.get("training_years_min"),
-            "max": figures.get("training_years_max"),
-            "plus_experience": figures.get("training_plus_experience"),
-        },
-        "headcount": figures.get("headcount"),
-        "growth": figures.get("growth_rate"),
-        "insertion": figures.get("insertion_rate"),
-        "average_age": figures.get("average_age"),
-        "share_women": figures.get("share_women"),
-        "share_self_employed": figures.get("share_self_employed"),
-        "salary_entry": figures.get("salary_entry"),
-        "salary_senior": {
-            "median": figures.get("salary_senior_median"),
-            "p90": figures.get("salary_senior_p90"),
-        },
-        "freelance_rate": {
-            "min": figures.get("freelance_rate_min"),
-            "max": figures.get("freelance_rate_max"),
-        },
+    training = {
+        "min": figures.get("training_years_min"),
+        "max": figures.get("training_years_max"),
+        "plus_experience": figures.get("training_plus_experience"),
     }
-    for line, (figure, unit) in CARD_FIGURES.items():
-        if line == "freelance_rate":
-            unit = figures.get("freelance_rate_unit")
-        entry = {
-            "indicator": figure,
-            "label": display.label(line, lang),
-            "value": values[line],
-            "display": card.get(line),
-            "unit": unit,
-            "period": figures.get(f"{figure}_period"),
-            "source": figures.get(f"{figure}_source"),
-            "source_files": figures.get(f"{figure}_source_files"),
-            "n_records": figures.get(f"{figure}_n_records"),
-            "suppressed": figures.get(f"{figure}_suppressed"),
-            "override": bool(figures.get(f"{figure}_override")),
-            "flag": figures.get(f"{figure}_flag"),
-            "cv": figures.get(f"{figure}_cv"),
-            "reliability": figures.get(f"{figure}_reliability"),
-            "reliability_note": display.reliability_note(
-                figures.get(f"{figure}_reliability"), lang
-            ),
-        }
-        if line == "insertion":
-            entry["main_channel"] = figures.get("insertion_main_channel")
-        if line == "salary_senior":
-            entry["display_max"] = card.get("salary_senior_max")
+    entries = [_entry(figures, card, lang, TRAINING, CARD_FIGURES[TRAINING][1], training)]
+    for figure in FIGURES:
+        unit = figures.get(figure.unit_column) if figure.unit_column else figure.unit
+        entry = _entry(figures, card, lang, figure.name, unit, value_of(figure, figures))
+        entry["label"] = display.label(figure.card_line, lang)
+        entry["display"] = card.get(figure.card_line)
+        for key, column in figure.extra_values:
+            entry[key] = figures.get(column)
+        for string in figure.strings[1:]:
+            entry[string.json_key] = card.get(string.column)
         entries.append(entry)
     return entries
+
+
+def _entry(figures: dict, card: dict, lang: str, figure: str, unit: str | None, value) -> dict:
+    return {
+        "indicator": figure,
+        "label": display.label(figure, lang) if figure == TRAINING else None,
+        "value": value,
+        "display": card.get(figure) if figure == TRAINING else None,
+        "unit": unit,
+        "period": figures.get(f"{figure}_period"),
+        "source": figures.get(f"{figure}_source"),
+        "source_files": figures.get(f"{figure}_source_files"),
+        "n_records": figures.get(f"{figure}_n_records"),
+        "suppressed": figures.get(f"{figure}_suppressed"),
+        "suppression_code": figures.get(f"{figure}_suppression_code"),
+        "suppression_params": _params(figures.get(f"{figure}_suppression_params")),
+        "suppressed_reason": withheld_reason(figures, f"{figure}_", lang),
+        "override": bool(figures.get(f"{figure}_override")),
+        "flag": figures.get(f"{figure}_flag"),
+        "cv": figures.get(f"{figure}_cv"),
+        "reliability": figures.get(f"{figure}_reliability"),
+        "reliability_note": display.reliability_note(figures.get(f"{figure}_reliability"), lang),
+    }
+
+
+def _params(params: str | dict | None) -> dict | None:
+    """A reason's parameters as data: the mart holds them as JSON text."""
+    return json.loads(params) if isinstance(params, str) else params
 
 
 def region_entries(cells: list[dict], lang: str) -> list[dict]:
@@ -363,15 +325,17 @@ def region_entries(cells: list[dict], lang: str) -> list[dict]:
                     cell.get("headcount_reliability"),
                     lang,
                 )
-                if published and _present(cell.get("headcount"))
+                if published and present(cell.get("headcount"))
                 else None,
                 "share_women": cell.get("share_women"),
                 "salary_median": cell.get("salary_median"),
                 "n_records": cell.get("n_records"),
                 "suppressed": cell.get("suppressed"),
-                "reason": display.reason(cell.get("suppressed"), lang),
+                "suppression_code": cell.get("suppression_code"),
+                "reason": withheld_reason(cell, "", lang),
                 "salary_suppressed": cell.get("salary_suppressed"),
-                "salary_reason": display.reason(cell.get("salary_suppressed"), lang),
+                "salary_suppression_code": cell.get("salary_suppression_code"),
+                "salary_reason": withheld_reason(cell, "salary_", lang),
                 "reliability": cell.get("headcount_reliability"),
             }
         )
@@ -390,7 +354,7 @@ def render_text(figures: dict, card: dict, lang: str) -> str:
         value = card.get(line)
         if value:
             return value
-        reason = display.reason(figures.get(f"{CARD_FIGURES[line][0]}_suppressed"), lang)
+        reason = withheld_reason(figures, f"{CARD_FIGURES[line][0]}_", lang)
         withheld = display.label("not_published", lang)
         return f"— ({withheld}: {reason})" if reason else f"— ({withheld})"
 

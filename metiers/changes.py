@@ -7,33 +7,34 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-# Value column of metier_figures -> the card string (metier_cards, French) that shows it.
-DISPLAYED = {
-    "headcount": "headcount",
-    "growth_rate": "growth",
-    "insertion_rate": "insertion",
-    "average_age": "average_age",
-    "share_women": "share_women",
-    "share_self_employed": "share_self_employed",
-    "salary_entry": "salary_entry",
-    "salary_senior_median": "salary_senior",
-    "salary_senior_p90": "salary_senior_max",
-    "freelance_rate_min": "freelance_rate",
-    "freelance_rate_max": "freelance_rate",
-}
+from metiers.figures import INDICATORS
+
 DEFAULT_THRESHOLD = 0.20
 
 
 def figures_long(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """One row per métier and indicator: value and French display string."""
-    figures = connection.sql(f"SELECT slug, {', '.join(DISPLAYED)} FROM metier_figures").pl()
-    cards = connection.sql(
-        f"SELECT slug, {', '.join(sorted(set(DISPLAYED.values())))} FROM metier_cards "
-        "WHERE lang = 'fr'"
+    """One row per métier and indicator: the published value (metier_figure_lineage, the long
+    form metier_figures is pivoted from) and the French card string that shows it."""
+    indicators = {item.name: item.card_column for item in INDICATORS}
+    values = connection.sql(
+        "SELECT slug, indicator, value FROM metier_figure_lineage "
+        "WHERE list_contains($indicators, indicator)",
+        params={"indicators": list(indicators)},
     ).pl()
-    values = figures.unpivot(index="slug", variable_name="indicator", value_name="value")
+    # A file published before a figure was added has no string for it: its display is null.
+    present = {
+        row[0]
+        for row in connection.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND table_name = 'metier_cards'"
+        ).fetchall()
+    }
+    card_columns = sorted(set(indicators.values()) & present)
+    cards = connection.sql(
+        f"SELECT slug, {', '.join(card_columns)} FROM metier_cards WHERE lang = 'fr'"
+    ).pl()
     strings = cards.unpivot(index="slug", variable_name="card_line", value_name="display")
-    lines = pl.DataFrame({"indicator": list(DISPLAYED), "card_line": list(DISPLAYED.values())})
+    lines = pl.DataFrame({"indicator": list(indicators), "card_line": list(indicators.values())})
     return (
         values.with_columns(pl.col("value").cast(pl.Float64))
         .join(lines, on="indicator")

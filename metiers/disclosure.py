@@ -15,32 +15,31 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from metiers import display, figures
 from metiers.config import DEFAULT_MIN_RECORDS, DEFAULT_SOURCES_FILE, SQL_DIR
 
-# Every rule key the SQL models look up in meta_disclosure. Figures of metier_figures carry
-# their indicator's name; `salary_median` is the median wage of a regional cell and the wage
-# distribution of an experience band (metier_salaries).
+# The wage of a regional cell (metier_regions) and the wage distribution of an experience
+# band (metier_salaries): not a figure of the card, but a rule key of its own.
+CELL_WAGE = "salary_median"
+# Every rule key the SQL models look up in meta_disclosure: the indicators of the figures
+# under disclosure control (metiers/figures.py), then the cells' wage.
 INDICATORS = (
-    "headcount",
-    "growth_rate",
-    "insertion_rate",
-    "average_age",
-    "share_women",
-    "share_self_employed",
-    "salary_entry",
-    "salary_senior_median",
-    "salary_senior_p90",
-    "salary_median",
+    *(item.name for item in figures.INDICATORS if figures.FIGURE_OF[item.name].disclosure),
+    CELL_WAGE,
 )
 # Wage figures also obey the dominance rule (a few high wages must not make up the total).
 WAGE_INDICATORS = frozenset(
-    {"salary_entry", "salary_senior_median", "salary_senior_p90", "salary_median"}
+    {item.name for item in figures.INDICATORS if figures.FIGURE_OF[item.name].disclosure == "wage"}
+    | {CELL_WAGE}
 )
-# Figures computed from weighted register records carry a reliability flag.
-WEIGHTED_INDICATORS = frozenset(
-    {"headcount", "growth_rate", "average_age", "share_women", "share_self_employed"}
-    | WAGE_INDICATORS
+# Figures assessed for reliability carry a CV and a flag: weighted register estimates (with
+# the record-count rule) and wage quantiles (their CV already widens with few records).
+RECORD_COUNT_RELIABILITY = frozenset(
+    item.name
+    for item in figures.INDICATORS
+    if figures.FIGURE_OF[item.name].reliability == "weighted"
 )
+WEIGHTED_INDICATORS = RECORD_COUNT_RELIABILITY | WAGE_INDICATORS
 
 DEFAULT_DOMINANCE_TOP_N = 2
 DEFAULT_DOMINANCE_SHARE = 0.5
@@ -85,7 +84,7 @@ class DisclosureRules:
                 "dominance_share": self.dominance_share if indicator in WAGE_INDICATORS else None,
                 # Wage quantiles: their CV's interval already widens with few records.
                 "reliable_min_records": self.reliable_min_records
-                if indicator in WEIGHTED_INDICATORS - WAGE_INDICATORS
+                if indicator in RECORD_COUNT_RELIABILITY
                 else None,
                 "reliable_max_cv": self.reliable_max_cv
                 if indicator in WEIGHTED_INDICATORS
@@ -166,14 +165,46 @@ def record_rules(connection: duckdb.DuckDBPyConnection, rules: DisclosureRules) 
     connection.execute("INSERT INTO meta_disclosure BY NAME SELECT * FROM frame")
 
 
+def record_reasons(connection: duckdb.DuckDBPyConnection) -> None:
+    """Fill meta_suppression_reasons (sql/meta/meta_suppression_reasons.sql) from the one
+    table of wordings (display.REASONS): the models render the mart's text from it."""
+    frame = pl.DataFrame(  # noqa: F841 - read by DuckDB by name
+        [
+            {
+                "code": code,
+                "parameters": display.reason_parameters(code),
+                "mart": words["mart"],
+                "mart_cell": words.get("mart_cell", words["mart"]),
+                **{lang: words[lang] for lang in display.LANGUAGES},
+            }
+            for code, words in display.REASONS.items()
+        ],
+        schema_overrides={"parameters": pl.List(pl.String())},
+    ).to_arrow()
+    connection.execute("INSERT INTO meta_suppression_reasons BY NAME SELECT * FROM frame")
+
+
 # The models that decide the regional cells and the wage bands, in the build's order.
 REGIONAL_MODELS = (
     SQL_DIR / "meta" / "meta_disclosure.sql",
-    SQL_DIR / "intermediate" / "int_quantile_cv.sql",
+    SQL_DIR / "meta" / "meta_suppression_reasons.sql",
+    *sorted((SQL_DIR / "macros").glob("*.sql")),
     SQL_DIR / "intermediate" / "int_salary_bands.sql",
     SQL_DIR / "marts" / "metier_regions.sql",
     SQL_DIR / "marts" / "metier_salaries.sql",
 )
+
+
+def run_regional_models(connection: duckdb.DuckDBPyConnection, rules: DisclosureRules) -> None:
+    """REGIONAL_MODELS on a connection holding intermediate.int_register_records."""
+    for schema in ("macros", "intermediate"):
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for model in REGIONAL_MODELS:
+        connection.execute(model.read_text(encoding="utf-8"))
+        if model.stem == "meta_disclosure":
+            record_rules(connection, rules)
+        if model.stem == "meta_suppression_reasons":
+            record_reasons(connection)
 
 
 def regional_cells(
@@ -194,10 +225,7 @@ def regional_cells(
         connection.execute(
             "CREATE OR REPLACE TABLE intermediate.int_register_records AS SELECT * FROM records"
         )
-        for model in REGIONAL_MODELS:
-            connection.execute(model.read_text(encoding="utf-8"))
-            if model.stem == "meta_disclosure":
-                record_rules(connection, rules)
+        run_regional_models(connection, rules)
         if table not in {model.stem for model in REGIONAL_MODELS}:
             raise ValueError(f"{table} is not one of the disclosure models")
         return connection.sql(f"SELECT * FROM {table}").pl()

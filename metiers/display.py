@@ -5,9 +5,13 @@ Rounding is half away from zero (2.85 -> 2.9), as readers expect, not Python's b
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
+from string import Formatter
+from typing import Any
 
 LANGUAGES = ("fr", "nl", "en")
 
@@ -56,6 +60,7 @@ LABELS = {
         "average_age": "Âge moyen",
         "share_women": "Proportion de femmes",
         "share_self_employed": "Indépendants",
+        "share_aged_50_plus": "Part des 50 ans et plus",
         "salary": "Salaire",
         "salary_entry": "Débutant",
         "salary_senior": "Expérimenté",
@@ -90,6 +95,7 @@ LABELS = {
         "average_age": "Gemiddelde leeftijd",
         "share_women": "Aandeel vrouwen",
         "share_self_employed": "Zelfstandigen",
+        "share_aged_50_plus": "Aandeel 50-plussers",
         "salary": "Loon",
         "salary_entry": "Starter",
         "salary_senior": "Ervaren",
@@ -124,6 +130,7 @@ LABELS = {
         "average_age": "Average age",
         "share_women": "Share of women",
         "share_self_employed": "Self-employed",
+        "share_aged_50_plus": "Share aged 50 or over",
         "salary": "Salary",
         "salary_entry": "Entry level",
         "salary_senior": "Experienced",
@@ -320,53 +327,128 @@ def label(key: str, lang: str, **values: object) -> str:
     return LABELS[lang][key].format(**values)
 
 
-REASONS = {
-    r"primary: fewer than (\d+) records": {
-        "fr": "moins de {0} observations",
-        "nl": "minder dan {0} waarnemingen",
-        "en": "fewer than {0} records",
+# Why a value is withheld or missing: the code disclosure control writes in the mart
+# (`<figure>_suppression_code`, `suppression_code`), with its parameters
+# (`..._suppression_params`, JSON), and its wording: the only place it is worded. `mart` is the
+# English text of the mart's `suppressed` columns (metier_figures, metier_figure_lineage,
+# metier_figure_candidates, metier_trend), `mart_cell` where a table's cells also have
+# secondary suppression (metier_regions, metier_salaries; the rule is named first); fr, nl
+# and en are the card's. `{name}` is the parameter of that name; `{source}` is a source id,
+# shown in the card with its name in that language (SOURCE_WORDS). The build records this
+# table in every file (meta_suppression_reasons) and the SQL renders the mart's text from it.
+REASONS: dict[str, dict[str, str]] = {
+    "primary": {
+        "mart": "fewer than {min_records} records",
+        "mart_cell": "primary: fewer than {min_records} records",
+        "fr": "moins de {min_records} observations",
+        "nl": "minder dan {min_records} waarnemingen",
+        "en": "fewer than {min_records} records",
     },
-    r"secondary: protects another withheld cell": {
+    "too_few_wages": {
+        "mart": "fewer than {min_records} employee wages",
+        "fr": "moins de {min_records} salaires observés",
+        "nl": "minder dan {min_records} waargenomen lonen",
+        "en": "fewer than {min_records} employee wages",
+    },
+    "dominance": {
+        "mart": "dominance: top {top_n} wages over {share_percent}% of the total",
+        "fr": "les {top_n} salaires les plus élevés font plus de {share_percent}% du total",
+        "nl": "de {top_n} hoogste lonen maken meer dan {share_percent}% van het totaal uit",
+        "en": "the top {top_n} wages make up over {share_percent}% of the total",
+    },
+    "secondary": {
+        "mart": "secondary: protects another withheld cell",
         "fr": "masqué pour protéger une autre case",
         "nl": "verborgen ter bescherming van een andere cel",
         "en": "withheld to protect another cell",
     },
-    r"dominance: top (\d+) wages over (\d+)% of the total": {
-        "fr": "les {0} salaires les plus élevés font plus de {1}% du total",
-        "nl": "de {0} hoogste lonen maken meer dan {1}% van het totaal uit",
-        "en": "the top {0} wages make up over {1}% of the total",
+    "short_history": {
+        "mart": "history shorter than {min_years} years",
+        "fr": "historique de moins de {min_years} ans",
+        "nl": "reeks korter dan {min_years} jaar",
+        "en": "history shorter than {min_years} years",
     },
-    r"fewer than (\d+) employee wages": {
-        "fr": "moins de {0} salaires observés",
-        "nl": "minder dan {0} waargenomen lonen",
-        "en": "fewer than {0} employee wages",
+    "not_available": {
+        "mart": "not available from the publisher",
+        "fr": "non disponible chez l'éditeur",
+        "nl": "niet beschikbaar bij de uitgever",
+        "en": "not available from the publisher",
     },
-    r"fewer than (\d+) records": {
-        "fr": "moins de {0} observations",
-        "nl": "minder dan {0} waarnemingen",
-        "en": "fewer than {0} records",
+    "no_data": {
+        "mart": "no {source} data for this métier",
+        "fr": "pas de données ({source})",
+        "nl": "geen gegevens ({source})",
+        "en": "no {source} data",
     },
-    r"history shorter than (\d+) years": {
-        "fr": "historique de moins de {0} ans",
-        "nl": "reeks korter dan {0} jaar",
-        "en": "history shorter than {0} years",
+    "excluded_source": {
+        "mart": "source {source} excluded: it failed validation",
+        "fr": "source écartée ({source}) : données rejetées à la validation",
+        "nl": "bron weggelaten ({source}): gegevens afgekeurd bij validatie",
+        "en": "source left out ({source}): its data failed validation",
     },
-    r"no (\w+) data for this métier": {
-        "fr": "pas de données ({0})",
-        "nl": "geen gegevens ({0})",
-        "en": "no {0} data",
-    },
-}
-REASONS[r"source (\w+) excluded: it failed validation"] = {
-    "fr": "source écartée ({0}) : données rejetées à la validation",
-    "nl": "bron weggelaten ({0}): gegevens afgekeurd bij validatie",
-    "en": "source left out ({0}): its data failed validation",
 }
 SOURCE_WORDS = {
     "register": {"fr": "registre", "nl": "register", "en": "register"},
     "insertion": {"fr": "insertion", "nl": "inschakeling", "en": "insertion"},
     "facts": {"fr": "source éditoriale", "nl": "redactionele bron", "en": "editorial source"},
 }
+
+
+def reason_parameters(code: str) -> list[str]:
+    """The parameters a reason's wording names, in order (`min_records`)."""
+    template = REASONS[code]["mart"]
+    return [name for _, name, _, _ in Formatter().parse(template) if name]
+
+
+def reason_text(code: str | None, params: Mapping[str, Any] | str | None, lang: str) -> str | None:
+    """Why a value is withheld, in the card's language, from the mart's code and parameters
+    (a mapping, or the JSON text the mart holds). An unknown code is shown as it came."""
+    _check_lang(lang)
+    if not code:
+        return None
+    if code not in REASONS:
+        return code
+    values = json.loads(params) if isinstance(params, str) else dict(params or {})
+    if "source" in values:
+        values["source"] = SOURCE_WORDS.get(values["source"], {}).get(lang, values["source"])
+    return REASONS[code][lang].format_map(_Missing(values))
+
+
+class _Missing(dict):
+    """Formatting values: a parameter the mart did not give stays visible as `{name}`."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _legacy_pattern(template: str) -> re.Pattern:
+    """The mart text a template makes, as a pattern capturing its parameters."""
+    parts, names = [], []
+    for literal, name, _, _ in Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if name:
+            parts.append(rf"(?P<{name}>\w+)")
+            names.append(name)
+    return re.compile("".join(parts))
+
+
+def reason(text: str | None, lang: str) -> str | None:
+    """A suppression reason given only as the mart's English text, in the card's language.
+
+    For callers that have the text and not its code (metiers/page.py reads the
+    `_suppressed` column); everything else uses `reason_text` on the code. The text is
+    matched against the mart wordings of REASONS, so no second list of sentences exists;
+    unknown text is shown as it came."""
+    _check_lang(lang)
+    if not text:
+        return None
+    for code, words in REASONS.items():
+        for key in ("mart", "mart_cell"):
+            if key in words:
+                match = _legacy_pattern(words[key]).fullmatch(text)
+                if match:
+                    return reason_text(code, match.groupdict(), lang)
+    return text
 
 
 def reliability_note(reliability: str | None, lang: str) -> str | None:
@@ -379,19 +461,6 @@ def with_reliability(text: str, reliability: str | None, lang: str) -> str:
     """'~45 (peu fiable)': the display string with its reliability warning, if any."""
     note = reliability_note(reliability, lang)
     return f"{text} ({note})" if note else text
-
-
-def reason(text: str | None, lang: str) -> str | None:
-    """A suppression reason of the mart (English) in the card's language."""
-    _check_lang(lang)
-    if not text:
-        return None
-    for pattern, words in REASONS.items():
-        match = re.fullmatch(pattern, text)
-        if match:
-            groups = [SOURCE_WORDS.get(group, {}).get(lang, group) for group in match.groups()]
-            return words[lang].format(*groups)
-    return text
 
 
 FLAG_TEXTS = {

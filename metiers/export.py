@@ -17,6 +17,7 @@ import polars as pl
 from metiers import mart
 from metiers.display import LANGUAGES
 from metiers.errors import UsageError
+from metiers.figures import csv_value_columns
 
 # What a spreadsheet runs as a formula (OWASP, CSV injection): a cell starting with = + - @,
 # also after leading blanks (' =1+1'), or starting with a tab or a carriage return.
@@ -40,21 +41,9 @@ def csv_safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 # Slugs become file names: only what a URL path segment would hold.
 SAFE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-# Numbers from metier_figures carried beside the display strings in the cards CSV.
-CSV_VALUES = (
-    "headcount",
-    "growth_rate",
-    "insertion_rate",
-    "average_age",
-    "share_women",
-    "share_self_employed",
-    "salary_entry",
-    "salary_senior_median",
-    "salary_senior_p90",
-    "freelance_rate_min",
-    "freelance_rate_max",
-    "freelance_rate_unit",
-)
+# Numbers from metier_figures carried beside the display strings in the cards CSV: every
+# indicator of the figure registry, and the units that vary by métier.
+CSV_VALUES = csv_value_columns()
 
 
 @contextmanager

@@ -73,14 +73,32 @@ def context(connection: duckdb.DuckDBPyConnection, slug: str) -> list[dict]:
     )
 
 
+def _reason_columns(
+    connection: duckdb.DuckDBPyConnection, table: str, prefixes: tuple[str, ...] = ("",)
+) -> str:
+    """The suppression code and parameters columns of `table` for a SELECT list; nulls in a
+    file published before disclosure wrote codes (a version from history, a rollback)."""
+    present = {
+        row[0]
+        for row in connection.execute(
+            "SELECT column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND table_name = ?",
+            [table],
+        ).fetchall()
+    }
+    names = [f"{prefix}suppression_{part}" for prefix in prefixes for part in ("code", "params")]
+    return ", ".join(name if name in present else f"NULL AS {name}" for name in names)
+
+
 def region_cells(connection: duckdb.DuckDBPyConnection, slug: str, year: int | None) -> list[dict]:
     """Regional cells of the métier in one year, withheld ones with their reasons."""
+    codes = _reason_columns(connection, "metier_regions", ("", "salary_"))
     return (
         connection.sql(
             "SELECT region, headcount, share_women, salary_median, n_records, suppressed, "
             "salary_suppressed, headcount_reliability, share_women_reliability, "
-            "salary_median_reliability FROM metier_regions WHERE slug = ? AND year = ? "
-            "ORDER BY region",
+            f"salary_median_reliability, {codes} FROM metier_regions "
+            "WHERE slug = ? AND year = ? ORDER BY region",
             params=[slug, year],
         )
         .pl()
@@ -161,7 +179,7 @@ def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -
     """The card as data: each figure with value, display string, unit, period, source,
     citation and suppression reason, and the publication it comes from. Shared by the API,
     the JSON export and `metiers figures --format json`."""
-    from metiers import cards, display
+    from metiers import cards
 
     lang = _language(lang)
     figures, card = metier(connection, slug, lang)
@@ -174,7 +192,6 @@ def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -
             figures.get(f"{figure}_citation") or citations.get(entry["source"] or "") or None
         )
         entry["citation_url"] = figures.get(f"{figure}_citation_url")
-        entry["suppressed_reason"] = display.reason(entry["suppressed"], lang)
         if entry["n_records"] is not None:  # HUGEINT sums arrive as Decimal
             entry["n_records"] = int(entry["n_records"])
     context_rows = context(connection, slug)
@@ -218,15 +235,16 @@ def _require_slug(connection: duckdb.DuckDBPyConnection, slug: str) -> None:
 def regions(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> list[dict]:
     """Regional cells of every year, with the region's name in `lang`; withheld cells keep
     their reason."""
-    from metiers import display
+    from metiers import cards, display
 
     lang = _language(lang)
     _require_slug(connection, slug)
+    codes = _reason_columns(connection, "metier_regions", ("", "salary_"))
     rows = (
         connection.sql(
             "SELECT region, year, headcount, share_women, salary_median, n_records, "
             "suppressed, salary_suppressed, headcount_reliability, share_women_reliability, "
-            "salary_median_reliability FROM metier_regions WHERE slug = ? "
+            f"salary_median_reliability, {codes} FROM metier_regions WHERE slug = ? "
             "ORDER BY year DESC, headcount DESC NULLS LAST, region",
             params=[slug],
         )
@@ -235,20 +253,21 @@ def regions(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> list
     )
     for row in rows:
         row["region_name"] = display.region_name(row["region"], lang)
-        row["suppressed_reason"] = display.reason(row["suppressed"], lang)
-        row["salary_suppressed_reason"] = display.reason(row["salary_suppressed"], lang)
+        row["suppressed_reason"] = cards.withheld_reason(row, "", lang)
+        row["salary_suppressed_reason"] = cards.withheld_reason(row, "salary_", lang)
     return rows
 
 
 def salaries(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> list[dict]:
     """Wage percentiles per experience band and year."""
-    from metiers import display
+    from metiers import cards, display
 
     lang = _language(lang)
     _require_slug(connection, slug)
+    codes = _reason_columns(connection, "metier_salaries")
     rows = (
         connection.sql(
-            "SELECT band, year, n_records, p10, p25, median, p75, p90, suppressed "
+            f"SELECT band, year, n_records, p10, p25, median, p75, p90, suppressed, {codes} "
             "FROM metier_salaries WHERE slug = ? ORDER BY year DESC, band",
             params=[slug],
         )
@@ -259,19 +278,20 @@ def salaries(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> lis
         row["median_display"] = (
             display.money(row["median"], lang) if row["median"] is not None else None
         )
-        row["suppressed_reason"] = display.reason(row["suppressed"], lang)
+        row["suppressed_reason"] = cards.withheld_reason(row, "", lang)
     return rows
 
 
 def trend(connection: duckdb.DuckDBPyConnection, slug: str, lang: str = "fr") -> list[dict]:
     """Headcount per year, oldest first."""
-    from metiers import display
+    from metiers import cards, display
 
     lang = _language(lang)
     _require_slug(connection, slug)
+    codes = _reason_columns(connection, "metier_trend")
     rows = (
         connection.sql(
-            "SELECT year, headcount, n_records, suppressed FROM metier_trend "
+            f"SELECT year, headcount, n_records, suppressed, {codes} FROM metier_trend "
             "WHERE slug = ? ORDER BY year",
             params=[slug],
         )
@@ -282,5 +302,5 @@ def trend(connection: duckdb.DuckDBPyConnection, slug: str, lang: str = "fr") ->
         row["headcount_display"] = (
             display.headcount(row["headcount"], lang) if row["headcount"] is not None else None
         )
-        row["suppressed_reason"] = display.reason(row["suppressed"], lang)
+        row["suppressed_reason"] = cards.withheld_reason(row, "", lang)
     return rows

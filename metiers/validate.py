@@ -123,8 +123,14 @@ def suite_path(name: str, directory: Path | None = None) -> Path:
 
 
 def load_suite(name: str, directory: Path | None = None) -> dict:
+    """The suite's JSON rules, then those the figure registry derives for it (the per-figure
+    rules of the metier_figures suite: metiers/figures.py)."""
+    from metiers.figures import suite_expectations
+
     with suite_path(name, directory).open(encoding="utf-8") as handle:
-        return json.load(handle)
+        suite = json.load(handle)
+    suite["expectations"] = [*suite["expectations"], *suite_expectations(name)]
+    return suite
 
 
 # GX contexts are not made for concurrent use; Prefect may run validation tasks in threads.

@@ -383,12 +383,13 @@ def test_facts_note_starting_with_a_formula_fails(tmp_path):
 # --- mart suites on pandas frames -----------------------------------------------------------
 
 FIGURES = ("headcount", "growth_rate", "average_age", "share_women", "share_self_employed")
-FIGURES += ("insertion_rate", "salary_entry")
+FIGURES += ("share_aged_50_plus", "insertion_rate", "salary_entry")
 
 
 RELIABILITY_FIGURES = (
     "headcount", "growth_rate", "insertion_rate", "average_age", "share_women",
-    "share_self_employed", "salary_entry", "salary_senior", "freelance_rate",
+    "share_self_employed", "share_aged_50_plus", "salary_entry", "salary_senior",
+    "freelance_rate",
 )  # fmt: skip
 
 
@@ -401,6 +402,7 @@ def figures_row(slug: str, records: int = 50, **values) -> dict:
         "average_age": 42.0,
         "share_women": 0.35,
         "share_self_employed": 0.8,
+        "share_aged_50_plus": 0.24,
         "insertion_rate": 0.7,
         "salary_entry": 2800.0,
         "salary_senior_median": 4500.0,

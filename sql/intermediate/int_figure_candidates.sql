@@ -1,36 +1,38 @@
 -- Every value a source gives for a figure of a métier in the reference year: computed from
 -- the register and insertion data, published aggregates (national rows of year Y whose
 -- occupation code is the métier's code) and editorial facts. Disclosure control applies to
--- each candidate: a value resting on too few records is withheld with its count.
+-- each candidate: a value resting on too few records is withheld, with the code of the rule
+-- and its parameters (meta_suppression_reasons) and their English text.
+-- Indicators are those of meta_figure_registry (the figure registry), which says the figure
+-- each belongs to.
 CREATE OR REPLACE TABLE intermediate.int_figure_candidates AS
-WITH card_indicators AS (
-    SELECT unnest([
-        'headcount', 'growth_rate', 'insertion_rate', 'average_age', 'share_women',
-        'share_self_employed', 'salary_entry', 'salary_senior_median', 'salary_senior_p90'
-    ]) AS indicator
+WITH computed_indicators AS (
+    -- figures computed from records (under disclosure control), which a published aggregate
+    -- or an editorial value may stand in for; editorial figures have a model of their own
+    SELECT indicator FROM meta_figure_registry WHERE disclosure_rule IS NOT NULL
 ),
 computed AS (
     SELECT
-        slug, figure, indicator, value, n_records, period, source_id, source_files,
-        unavailable_reason, NULL::VARCHAR AS flag, false AS override
+        slug, indicator, value, n_records, period, source_id, source_files,
+        unavailable_code, unavailable_params, NULL::VARCHAR AS flag, false AS override
     FROM intermediate.int_figures
 ),
 aggregates AS (
     SELECT
         metiers.slug,
-        NULL::VARCHAR AS figure,
         aggregates.indicator,
         aggregates.value,
         NULL::BIGINT AS n_records,
         aggregates.year::VARCHAR AS period,
         aggregates.source_id,
         files.raw_file AS source_files,
-        CASE WHEN aggregates.value IS NULL THEN 'not available from the publisher' END,
+        CASE WHEN aggregates.value IS NULL THEN 'not_available' END,
+        CASE WHEN aggregates.value IS NULL THEN json_object() END,
         aggregates.flag,
         false AS override
     FROM staging.stg_aggregates AS aggregates
     INNER JOIN staging.stg_metiers AS metiers ON aggregates.occupation_code = metiers.esco_code
-    INNER JOIN card_indicators USING (indicator)
+    INNER JOIN computed_indicators USING (indicator)
     CROSS JOIN intermediate.int_reference_year AS reference
     LEFT JOIN intermediate.int_source_files AS files
         ON files.staging_file = aggregates.staging_file
@@ -39,7 +41,6 @@ aggregates AS (
 editorial AS (
     SELECT
         facts.slug,
-        NULL::VARCHAR AS figure,
         facts.indicator,
         facts.value,
         NULL::BIGINT AS n_records,
@@ -47,10 +48,11 @@ editorial AS (
         files.source AS source_id,
         files.raw_file AS source_files,
         NULL::VARCHAR,
+        NULL::JSON,
         NULL::VARCHAR AS flag,
         facts.override
     FROM staging.stg_facts AS facts
-    INNER JOIN card_indicators USING (indicator)
+    INNER JOIN computed_indicators USING (indicator)
     CROSS JOIN intermediate.int_reference_year AS reference
     LEFT JOIN intermediate.int_source_files AS files USING (staging_file)
     WHERE facts.year = reference.reference_year
@@ -66,14 +68,7 @@ candidates AS (
 )
 SELECT
     candidates.slug,
-    coalesce(
-        candidates.figure,
-        CASE
-            WHEN candidates.indicator LIKE 'salary_senior_%' THEN 'salary_senior'
-            WHEN candidates.indicator LIKE 'freelance_rate_%' THEN 'freelance_rate'
-            ELSE candidates.indicator
-        END
-    ) AS figure,
+    registry.figure,
     candidates.indicator,
     CASE
         WHEN candidates.n_records < thresholds.min_records THEN NULL
@@ -86,19 +81,26 @@ SELECT
     candidates.period,
     candidates.source_id,
     candidates.source_files,
-    CASE
-        WHEN candidates.n_records < thresholds.min_records
-            THEN 'fewer than ' || thresholds.min_records::VARCHAR || ' records'
-        ELSE candidates.unavailable_reason
-    END AS suppressed,
+    macros.suppression_text(suppression.code, suppression.params) AS suppressed,
+    suppression.code AS suppression_code,
+    suppression.params AS suppression_params,
     candidates.flag,
     candidates.override,
-    coalesce(registry.precedence, 1000) AS precedence
+    coalesce(sources.precedence, 1000) AS precedence
 FROM candidates
-LEFT JOIN meta_source_registry AS registry USING (source_id)
-LEFT JOIN (
-    SELECT indicator, min_records FROM meta_disclosure
-    UNION ALL
-    SELECT 'freelance_rate_' || bound, getvariable('min_records')
-    FROM (VALUES ('min'), ('max')) AS bounds (bound)
-) AS thresholds USING (indicator);
+INNER JOIN meta_figure_registry AS registry USING (indicator)
+LEFT JOIN meta_source_registry AS sources ON sources.source_id = candidates.source_id
+-- an indicator without a rule (editorial) has no threshold: its values carry no record count
+LEFT JOIN meta_disclosure AS thresholds USING (indicator)
+CROSS JOIN LATERAL (
+    SELECT
+        CASE
+            WHEN candidates.n_records < thresholds.min_records THEN 'primary'
+            ELSE candidates.unavailable_code
+        END AS code,
+        CASE
+            WHEN candidates.n_records < thresholds.min_records
+                THEN json_object('min_records', thresholds.min_records)
+            ELSE candidates.unavailable_params
+        END AS params
+) AS suppression;

@@ -23,6 +23,8 @@ SELECT
     source_id,
     source_files,
     suppressed,
+    suppression_code,
+    suppression_params,
     flag,
     override,
     available_candidates

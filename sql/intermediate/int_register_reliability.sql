@@ -1,39 +1,22 @@
 -- Coefficient of variation and reliability flag of every figure computed from register
 -- records. A figure is low reliability when it rests on weighted (sampled) records and on
 -- fewer than reliable_min_records of them, or when its CV exceeds reliable_max_cv; a census
--- (every weight 1) has no sampling error, so its record count alone does not flag it. Variances are those of Horvitz-Thompson estimates under Poisson sampling
--- with inclusion probability 1/weight (Särndal et al., Model Assisted Survey Sampling, 5.7):
---   total  Y = sum(w y):            V = sum(w (w - 1) y^2)
---   ratio  R = sum(w y) / sum(w):   V = sum(w (w - 1) (y - R)^2) / sum(w)^2
--- A census (every weight 1) has variance 0. A share's CV is taken relative to the smaller of
--- the share and its complement, so 3% and 97% women are equally (un)reliable. Growth takes
--- the larger CV of its two headcounts. Wage medians and percentiles (unweighted) take the
--- distribution-free CV of int_quantile_cv, whose interval already widens with few records.
+-- (every weight 1) has no sampling error, so its record count alone does not flag it.
+-- Variances are those of Horvitz-Thompson estimates under Poisson sampling with inclusion
+-- probability 1/weight (macros.ht_total_cv, macros.ht_ratio_se). A share's CV is taken
+-- relative to the smaller of the share and its complement (macros.smaller_share_cv), a
+-- mean's relative to the mean; which is which comes from meta_figure_registry.estimate.
+-- Growth takes the larger CV of its two headcounts. Wage medians and percentiles
+-- (unweighted) take the distribution-free CV of macros.quantile_cv, whose interval already
+-- widens with few records.
 CREATE OR REPLACE TABLE intermediate.int_register_reliability AS
 WITH rules AS (
     SELECT indicator, reliable_min_records, reliable_max_cv
     FROM meta_disclosure
     WHERE reliable_max_cv IS NOT NULL
 ),
-records AS (
-    SELECT
-        slug,
-        year,
-        weight,
-        age::DOUBLE AS age,
-        CASE WHEN sex = 'F' THEN 1.0 ELSE 0.0 END AS is_woman,
-        CASE WHEN status = 'self_employed' THEN 1.0 ELSE 0.0 END AS is_self_employed
-    FROM intermediate.int_register_records
-),
-estimates AS (
-    SELECT
-        records.*,
-        sum(weight * age) OVER metier_year / sum(weight) OVER metier_year AS mean_age,
-        sum(weight * is_woman) OVER metier_year / sum(weight) OVER metier_year AS women,
-        sum(weight * is_self_employed) OVER metier_year / sum(weight) OVER metier_year
-            AS self_employed
-    FROM records
-    WINDOW metier_year AS (PARTITION BY slug, year)
+reference AS (
+    SELECT reference_year FROM intermediate.int_reference_year
 ),
 yearly AS (
     SELECT
@@ -41,41 +24,56 @@ yearly AS (
         year,
         count(*) AS n_records,
         bool_or(weight <> 1) AS weighted,
-        sqrt(sum(weight * (weight - 1))) / sum(weight) AS headcount_cv,
-        sqrt(sum(weight * (weight - 1) * pow(age - mean_age, 2))) / sum(weight)
-            / any_value(mean_age) AS average_age_cv,
-        sqrt(sum(weight * (weight - 1) * pow(is_woman - women, 2))) / sum(weight)
-            AS share_women_se,
-        any_value(women) AS share_women,
-        sqrt(sum(weight * (weight - 1) * pow(is_self_employed - self_employed, 2)))
-            / sum(weight) AS share_self_employed_se,
-        any_value(self_employed) AS share_self_employed
-    FROM estimates
+        macros.ht_total_cv(weight) AS headcount_cv
+    FROM intermediate.int_register_records
     GROUP BY slug, year
 ),
-relative_to_smaller_share AS (
+headcount AS (
+    SELECT slug, 'headcount' AS indicator, headcount_cv AS cv, n_records, weighted
+    FROM yearly
+    WHERE year = (SELECT reference_year FROM reference)
+),
+measures AS (
+    -- the reference year's records, one row per record and averaged figure
+    UNPIVOT (
+        SELECT *
+        FROM intermediate.int_register_measures
+        WHERE year = (SELECT reference_year FROM reference)
+    )
+    ON COLUMNS(* EXCLUDE (slug, year, weight))
+    INTO NAME indicator VALUE measure
+),
+estimated AS (
     SELECT
         *,
-        CASE
-            WHEN share_women_se = 0 THEN 0
-            ELSE share_women_se / least(share_women, 1 - share_women)
-        END AS share_women_cv,
-        CASE
-            WHEN share_self_employed_se = 0 THEN 0
-            ELSE share_self_employed_se / least(share_self_employed, 1 - share_self_employed)
-        END AS share_self_employed_cv
-    FROM yearly
+        sum(weight * measure) OVER figure / sum(weight) OVER figure AS estimate
+    FROM measures
+    WINDOW figure AS (PARTITION BY slug, indicator)
 ),
-reference_figures AS (
+ratios AS (
     SELECT
         slug,
-        unnest(['headcount', 'average_age', 'share_women', 'share_self_employed'])
-            AS indicator,
-        unnest([headcount_cv, average_age_cv, share_women_cv, share_self_employed_cv]) AS cv,
-        n_records,
-        weighted
-    FROM relative_to_smaller_share
-    WHERE year = (SELECT reference_year FROM intermediate.int_reference_year)
+        indicator,
+        macros.ht_ratio_se(weight, measure, estimate) AS standard_error,
+        any_value(estimate) AS estimate,
+        count(*) AS n_records,
+        bool_or(weight <> 1) AS weighted
+    FROM estimated
+    GROUP BY slug, indicator
+),
+averages AS (
+    SELECT
+        ratios.slug,
+        ratios.indicator,
+        CASE
+            WHEN registry.estimate = 'share'
+                THEN macros.smaller_share_cv(ratios.standard_error, ratios.estimate)
+            ELSE ratios.standard_error / ratios.estimate
+        END AS cv,
+        ratios.n_records,
+        ratios.weighted
+    FROM ratios
+    INNER JOIN meta_figure_registry AS registry USING (indicator)
 ),
 growth AS (
     SELECT
@@ -85,9 +83,9 @@ growth AS (
         growth.n_records,
         base.weighted OR latest.weighted AS weighted
     FROM intermediate.int_growth AS growth
-    INNER JOIN relative_to_smaller_share AS base
+    INNER JOIN yearly AS base
         ON base.slug = growth.slug AND base.year = growth.base_year
-    INNER JOIN relative_to_smaller_share AS latest
+    INNER JOIN yearly AS latest
         ON latest.slug = growth.slug AND latest.year = growth.reference_year
 ),
 salaries AS (
@@ -103,7 +101,9 @@ salaries AS (
     FROM intermediate.int_salary_figures
 ),
 figures AS (
-    SELECT * FROM reference_figures
+    SELECT * FROM headcount
+    UNION ALL
+    SELECT * FROM averages
     UNION ALL
     SELECT * FROM growth
     UNION ALL

@@ -40,28 +40,29 @@ distribution AS (
 dominance AS (
     SELECT
         *,
-        list_sum(list_slice(sorted_wages, greatest(1, len(sorted_wages) - top_n + 1), -1))
-            / nullif(list_sum(sorted_wages), 0) AS top_wages_share
+        macros.dominance_share(sorted_wages, top_n) AS top_wages_share
     FROM distribution
 ),
 primary_rule AS (
     SELECT
         *,
         CASE
-            WHEN n_records < min_records
-                THEN 'primary: fewer than ' || min_records::VARCHAR || ' records'
+            WHEN n_records < min_records THEN 'primary'
+            WHEN top_wages_share > top_share THEN 'dominance'
+        END AS primary_code,
+        CASE
+            WHEN n_records < min_records THEN json_object('min_records', min_records)
             WHEN top_wages_share > top_share
-                THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
-                    || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
-        END AS primary_reason
+                THEN json_object('top_n', top_n, 'share_percent', round(top_share * 100)::INTEGER)
+        END AS primary_params
     FROM dominance
 ),
 ranked AS (
     SELECT
         *,
-        count(primary_reason) OVER (PARTITION BY slug, year) AS withheld_bands,
+        count(primary_code) OVER (PARTITION BY slug, year) AS withheld_bands,
         row_number() OVER (
-            PARTITION BY slug, year, primary_reason IS NULL ORDER BY n_records, band
+            PARTITION BY slug, year, primary_code IS NULL ORDER BY n_records, band
         ) AS size_rank
     FROM primary_rule
 )
@@ -71,10 +72,13 @@ SELECT
     year,
     n_records,
     quantiles,
-    intermediate.int_quantile_cv(sorted_wages, 0.5, quantiles[3]) AS median_cv,
+    macros.quantile_cv(sorted_wages, 0.5, quantiles[3]) AS median_cv,
     CASE
-        WHEN primary_reason IS NOT NULL THEN primary_reason
-        WHEN withheld_bands = 1 AND size_rank = 1
-            THEN 'secondary: protects another withheld cell'
-    END AS suppressed
+        WHEN primary_code IS NOT NULL THEN primary_code
+        WHEN withheld_bands = 1 AND size_rank = 1 THEN 'secondary'
+    END AS suppression_code,
+    CASE
+        WHEN primary_code IS NOT NULL THEN primary_params
+        WHEN withheld_bands = 1 AND size_rank = 1 THEN json_object()
+    END AS suppression_params
 FROM ranked;

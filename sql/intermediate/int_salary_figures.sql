@@ -2,7 +2,7 @@
 -- band's cell of Y is withheld in the wage distribution (int_salary_bands: too few wages,
 -- dominance, or protecting another band), the figure pools Y-2..Y instead, so a value
 -- withheld there is never published here. A pooled figure obeys the same rules (threshold
--- of its indicator, dominance) and is withheld with its reason when it breaks one.
+-- of its indicator, dominance) and is withheld with its reason code when it breaks one.
 CREATE OR REPLACE TABLE intermediate.int_salary_figures AS
 WITH rules AS (
     SELECT
@@ -32,7 +32,7 @@ reference_cells AS (
     SELECT
         bands.slug,
         CASE bands.band WHEN '0-2' THEN 'entry' ELSE 'senior' END AS band,
-        bands.suppressed IS NULL
+        bands.suppression_code IS NULL
             AND bands.n_records >= CASE
                 WHEN bands.band = '0-2' THEN rules.entry_min_records
                 ELSE rules.senior_min_records
@@ -81,17 +81,16 @@ SELECT
     n_records,
     CASE WHEN top_wages_share > top_share THEN NULL ELSE median END AS median,
     CASE WHEN top_wages_share > top_share THEN NULL ELSE p90 END AS p90,
-    intermediate.int_quantile_cv(sorted_wages, 0.5, median) AS median_cv,
-    intermediate.int_quantile_cv(sorted_wages, 0.9, p90) AS p90_cv,
+    macros.quantile_cv(sorted_wages, 0.5, median) AS median_cv,
+    macros.quantile_cv(sorted_wages, 0.9, p90) AS p90_cv,
+    CASE WHEN top_wages_share > top_share THEN 'dominance' END AS dominance_code,
     CASE
         WHEN top_wages_share > top_share
-            THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
-                || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
-    END AS dominance_reason
+            THEN json_object('top_n', top_n, 'share_percent', round(top_share * 100)::INTEGER)
+    END AS dominance_params
 FROM (
     SELECT
         *,
-        list_sum(list_slice(sorted_wages, greatest(1, len(sorted_wages) - top_n + 1), -1))
-            / nullif(list_sum(sorted_wages), 0) AS top_wages_share
+        macros.dominance_share(sorted_wages, top_n) AS top_wages_share
     FROM figures
 );

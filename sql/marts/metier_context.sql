@@ -21,7 +21,7 @@ SELECT
     matched.value,
     matched.unit,
     matched.flag,
-    CASE WHEN contains(coalesce(matched.flag, ''), 'u') THEN 'low' END AS reliability,
+    CASE WHEN macros.eurostat_unreliable(matched.flag) THEN 'low' END AS reliability,
     matched.source_id,
     files.raw_file AS source_file
 FROM matched

@@ -18,7 +18,9 @@ SELECT
         published.source_id = candidates.source_id
         AND published.value IS NOT DISTINCT FROM candidates.value,
         false
-    ) AS published
+    ) AS published,
+    candidates.suppression_code,
+    candidates.suppression_params
 FROM intermediate.int_figure_candidates AS candidates
 CROSS JOIN intermediate.int_reference_year AS reference
 LEFT JOIN intermediate.int_figures_reconciled AS published USING (slug, indicator)
@@ -38,4 +40,6 @@ COMMENT ON COLUMN metier_figure_candidates.period IS 'Period of the value.';
 COMMENT ON COLUMN metier_figure_candidates.source_files IS 'Raw files of the value.';
 COMMENT ON COLUMN metier_figure_candidates.flag IS 'Publisher flag of the value (top_coded, not_available, ...).';
 COMMENT ON COLUMN metier_figure_candidates.suppressed IS 'Why the value is null; null when available.';
+COMMENT ON COLUMN metier_figure_candidates.suppression_code IS 'Code of why the value is null (see meta_suppression_reasons); null when available.';
+COMMENT ON COLUMN metier_figure_candidates.suppression_params IS 'Parameters of suppression_code as JSON, named in its wording in meta_suppression_reasons.';
 COMMENT ON COLUMN metier_figure_candidates.published IS 'True for the candidate published in metier_figures.';

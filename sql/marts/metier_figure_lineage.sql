@@ -14,7 +14,9 @@ SELECT
     figures.flag,
     figures.override,
     figures.available_candidates,
-    coalesce(freshness.stale, false) AS source_stale
+    coalesce(freshness.stale, false) AS source_stale,
+    figures.suppression_code,
+    figures.suppression_params
 FROM intermediate.int_figures_reconciled AS figures
 CROSS JOIN intermediate.int_reference_year AS reference
 LEFT JOIN meta_source_freshness AS freshness ON freshness.source_id = figures.source_id
@@ -34,4 +36,6 @@ COMMENT ON COLUMN metier_figure_lineage.flag IS 'Publisher flag of the value (to
 COMMENT ON COLUMN metier_figure_lineage.override IS 'True when an editorial fact marked as an override set the value.';
 COMMENT ON COLUMN metier_figure_lineage.available_candidates IS 'How many sources gave a usable value (see metier_figure_candidates).';
 COMMENT ON COLUMN metier_figure_lineage.suppressed IS 'Why the value is null (disclosure control or missing data); null when published.';
+COMMENT ON COLUMN metier_figure_lineage.suppression_code IS 'Code of why the value is null (see meta_suppression_reasons: primary, dominance, short_history, not_available, ...); null when published.';
+COMMENT ON COLUMN metier_figure_lineage.suppression_params IS 'Parameters of suppression_code as JSON (e.g. {"min_records":10}), named in its wording in meta_suppression_reasons.';
 COMMENT ON COLUMN metier_figure_lineage.source_stale IS 'True when the winning source was older than its declared cadence at build time (see meta_source_freshness): the figure may be out of date.';

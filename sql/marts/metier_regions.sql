@@ -37,11 +37,8 @@ cells AS (
         bool_or(weight <> 1) AS weighted,
         sum(weight) AS headcount,
         sum(weight * is_woman) / sum(weight) AS share_women,
-        -- Variances of a Horvitz-Thompson total and ratio under Poisson sampling with
-        -- inclusion probability 1/weight (zero for a census, where every weight is 1).
-        sqrt(sum(weight * (weight - 1))) / sum(weight) AS headcount_cv,
-        sqrt(sum(weight * (weight - 1) * pow(is_woman - cell_share_women, 2))) / sum(weight)
-            AS share_women_se,
+        macros.ht_total_cv(weight) AS headcount_cv,
+        macros.ht_ratio_se(weight, is_woman, cell_share_women) AS share_women_se,
         count(gross_monthly_eur) FILTER (WHERE status = 'employee') AS salary_n_records,
         quantile_cont(gross_monthly_eur, 0.5) FILTER (WHERE status = 'employee') AS salary_median,
         list_sort(list(gross_monthly_eur) FILTER (
@@ -53,10 +50,7 @@ cells AS (
 primary_rule AS (
     SELECT
         cells.*,
-        -- share of the top_n highest wages in the sum of the cell's wages (dominance rule)
-        list_sum(list_slice(
-            cells.sorted_wages, greatest(1, len(cells.sorted_wages) - rules.top_n + 1), -1
-        )) / nullif(list_sum(cells.sorted_wages), 0) AS top_wages_share,
+        macros.dominance_share(cells.sorted_wages, rules.top_n) AS top_wages_share,
         rules.*,
         cells.n_records < rules.cell_min_records AS primary_suppressed
     FROM cells
@@ -76,32 +70,39 @@ decided AS (
     SELECT
         *,
         CASE
-            WHEN primary_suppressed
-                THEN 'primary: fewer than ' || cell_min_records::VARCHAR || ' records'
-            WHEN primary_cells = 1 AND size_rank = 1
-                THEN 'secondary: protects another withheld cell'
-        END AS suppressed
+            WHEN primary_suppressed THEN 'primary'
+            WHEN primary_cells = 1 AND size_rank = 1 THEN 'secondary'
+        END AS suppression_code,
+        CASE
+            WHEN primary_suppressed THEN json_object('min_records', cell_min_records)
+            WHEN primary_cells = 1 AND size_rank = 1 THEN json_object()
+        END AS suppression_params
     FROM ranked
 ),
 wage_primary AS (
     SELECT
         *,
         CASE
-            WHEN suppressed IS NOT NULL THEN suppressed
+            WHEN suppression_code IS NOT NULL THEN suppression_code
+            WHEN salary_n_records < wage_min_records THEN 'too_few_wages'
+            WHEN top_wages_share > top_share THEN 'dominance'
+        END AS salary_primary_code,
+        CASE
+            WHEN suppression_code IS NOT NULL THEN suppression_params
             WHEN salary_n_records < wage_min_records
-                THEN 'fewer than ' || wage_min_records::VARCHAR || ' employee wages'
+                THEN json_object('min_records', wage_min_records)
             WHEN top_wages_share > top_share
-                THEN 'dominance: top ' || top_n::VARCHAR || ' wages over '
-                    || round(top_share * 100)::INTEGER::VARCHAR || '% of the total'
-        END AS salary_primary
+                THEN json_object('top_n', top_n, 'share_percent', round(top_share * 100)::INTEGER)
+        END AS salary_primary_params
     FROM decided
 ),
 wage_ranked AS (
     SELECT
         *,
-        count(*) FILTER (WHERE salary_primary IS NOT NULL) OVER metier_year AS withheld_wages,
+        count(*) FILTER (WHERE salary_primary_code IS NOT NULL) OVER metier_year
+            AS withheld_wages,
         row_number() OVER (
-            PARTITION BY slug, year, salary_primary IS NULL
+            PARTITION BY slug, year, salary_primary_code IS NULL
             ORDER BY salary_n_records, n_records, region
         ) AS wage_rank
     FROM wage_primary
@@ -111,54 +112,58 @@ wage_decided AS (
     SELECT
         *,
         CASE
-            WHEN salary_primary IS NOT NULL THEN salary_primary
-            WHEN withheld_wages = 1 AND wage_rank = 1
-                THEN 'secondary: protects another withheld cell'
-        END AS salary_suppressed
+            WHEN salary_primary_code IS NOT NULL THEN salary_primary_code
+            WHEN withheld_wages = 1 AND wage_rank = 1 THEN 'secondary'
+        END AS salary_suppression_code,
+        CASE
+            WHEN salary_primary_code IS NOT NULL THEN salary_primary_params
+            WHEN withheld_wages = 1 AND wage_rank = 1 THEN json_object()
+        END AS salary_suppression_params
     FROM wage_ranked
 )
 SELECT
     slug,
     region,
     year,
-    CASE WHEN suppressed IS NULL THEN headcount END AS headcount,
-    CASE WHEN suppressed IS NULL THEN share_women END AS share_women,
-    CASE WHEN salary_suppressed IS NULL THEN salary_median END AS salary_median,
-    CASE WHEN suppressed IS NULL THEN n_records END AS n_records,
-    CASE WHEN salary_suppressed IS NULL THEN salary_n_records END AS salary_n_records,
-    suppressed,
-    salary_suppressed,
-    CASE WHEN suppressed IS NULL THEN headcount_cv END AS headcount_cv,
+    CASE WHEN suppression_code IS NULL THEN headcount END AS headcount,
+    CASE WHEN suppression_code IS NULL THEN share_women END AS share_women,
+    CASE WHEN salary_suppression_code IS NULL THEN salary_median END AS salary_median,
+    CASE WHEN suppression_code IS NULL THEN n_records END AS n_records,
+    CASE WHEN salary_suppression_code IS NULL THEN salary_n_records END AS salary_n_records,
+    macros.cell_suppression_text(suppression_code, suppression_params) AS suppressed,
+    macros.cell_suppression_text(salary_suppression_code, salary_suppression_params)
+        AS salary_suppressed,
+    CASE WHEN suppression_code IS NULL THEN headcount_cv END AS headcount_cv,
     CASE
-        WHEN suppressed IS NULL
-            THEN CASE
-                WHEN share_women_se = 0 THEN 0
-                ELSE share_women_se / least(share_women, 1 - share_women)
-            END
+        WHEN suppression_code IS NULL THEN macros.smaller_share_cv(share_women_se, share_women)
     END AS share_women_cv,
     CASE
-        WHEN suppressed IS NOT NULL THEN NULL
+        WHEN suppression_code IS NOT NULL THEN NULL
         WHEN (weighted AND n_records < reliable_min_records) OR headcount_cv > reliable_max_cv
             THEN 'low'
         ELSE 'reliable'
     END AS headcount_reliability,
     CASE
-        WHEN suppressed IS NOT NULL THEN NULL
+        WHEN suppression_code IS NOT NULL THEN NULL
         WHEN (weighted AND n_records < reliable_min_records)
-            OR share_women_se > reliable_max_cv * least(share_women, 1 - share_women)
+            OR macros.smaller_share_cv(share_women_se, share_women) > reliable_max_cv
             THEN 'low'
         ELSE 'reliable'
     END AS share_women_reliability,
     CASE
-        WHEN salary_suppressed IS NULL
-            THEN intermediate.int_quantile_cv(sorted_wages, 0.5, salary_median)
+        WHEN salary_suppression_code IS NULL
+            THEN macros.quantile_cv(sorted_wages, 0.5, salary_median)
     END AS salary_median_cv,
     CASE
-        WHEN salary_suppressed IS NOT NULL THEN NULL
-        WHEN intermediate.int_quantile_cv(sorted_wages, 0.5, salary_median) > wage_max_cv
+        WHEN salary_suppression_code IS NOT NULL THEN NULL
+        WHEN macros.quantile_cv(sorted_wages, 0.5, salary_median) > wage_max_cv
             THEN 'low'
         ELSE 'reliable'
-    END AS salary_median_reliability
+    END AS salary_median_reliability,
+    suppression_code,
+    suppression_params,
+    salary_suppression_code,
+    salary_suppression_params
 FROM wage_decided
 ORDER BY slug, year, region;
 
@@ -173,6 +178,10 @@ COMMENT ON COLUMN metier_regions.n_records IS 'Unweighted records in the cell; n
 COMMENT ON COLUMN metier_regions.salary_n_records IS 'Employee wages the median rests on; null when the median is withheld.';
 COMMENT ON COLUMN metier_regions.suppressed IS 'Why the cell is withheld: primary (too few records) or secondary (protects another withheld cell of the same métier and year); null when published.';
 COMMENT ON COLUMN metier_regions.salary_suppressed IS 'Why salary_median is null: the cell is withheld, too few employee wages, dominance (a few wages make up most of the total) or secondary (protects another withheld wage count); null when published.';
+COMMENT ON COLUMN metier_regions.suppression_code IS 'Code of why the cell is withheld: primary or secondary (see meta_suppression_reasons); null when published.';
+COMMENT ON COLUMN metier_regions.suppression_params IS 'Parameters of suppression_code as JSON (e.g. {"min_records":10}), named in its wording in meta_suppression_reasons.';
+COMMENT ON COLUMN metier_regions.salary_suppression_code IS 'Code of why salary_median is null: primary or secondary (the cell is withheld), too_few_wages, dominance or secondary (see meta_suppression_reasons); null when published.';
+COMMENT ON COLUMN metier_regions.salary_suppression_params IS 'Parameters of salary_suppression_code as JSON (e.g. {"top_n":2,"share_percent":50}).';
 COMMENT ON COLUMN metier_regions.headcount_cv IS 'Coefficient of variation of the weighted headcount (0 for a census); null when withheld.';
 COMMENT ON COLUMN metier_regions.share_women_cv IS 'Coefficient of variation of the share of women, relative to the smaller of the share and its complement; null when withheld.';
 COMMENT ON COLUMN metier_regions.headcount_reliability IS 'low when the cell rests on weighted records fewer than meta_disclosure.reliable_min_records or its CV exceeds reliable_max_cv, else reliable; null when withheld.';

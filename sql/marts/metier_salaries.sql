@@ -5,21 +5,23 @@ SELECT
     slug,
     band,
     year,
-    CASE WHEN suppressed IS NULL THEN n_records END AS n_records,
-    CASE WHEN suppressed IS NULL THEN quantiles[1] END AS p10,
-    CASE WHEN suppressed IS NULL THEN quantiles[2] END AS p25,
-    CASE WHEN suppressed IS NULL THEN quantiles[3] END AS median,
-    CASE WHEN suppressed IS NULL THEN quantiles[4] END AS p75,
-    CASE WHEN suppressed IS NULL THEN quantiles[5] END AS p90,
-    suppressed,
-    CASE WHEN suppressed IS NULL THEN median_cv END AS median_cv,
+    CASE WHEN suppression_code IS NULL THEN n_records END AS n_records,
+    CASE WHEN suppression_code IS NULL THEN quantiles[1] END AS p10,
+    CASE WHEN suppression_code IS NULL THEN quantiles[2] END AS p25,
+    CASE WHEN suppression_code IS NULL THEN quantiles[3] END AS median,
+    CASE WHEN suppression_code IS NULL THEN quantiles[4] END AS p75,
+    CASE WHEN suppression_code IS NULL THEN quantiles[5] END AS p90,
+    macros.cell_suppression_text(suppression_code, suppression_params) AS suppressed,
+    CASE WHEN suppression_code IS NULL THEN median_cv END AS median_cv,
     CASE
-        WHEN suppressed IS NOT NULL THEN NULL
+        WHEN suppression_code IS NOT NULL THEN NULL
         WHEN median_cv > (
             SELECT reliable_max_cv FROM meta_disclosure WHERE indicator = 'salary_median'
         ) THEN 'low'
         ELSE 'reliable'
-    END AS reliability
+    END AS reliability,
+    suppression_code,
+    suppression_params
 FROM intermediate.int_salary_bands
 ORDER BY slug, year, band;
 
@@ -34,5 +36,7 @@ COMMENT ON COLUMN metier_salaries.median IS 'Median, euros.';
 COMMENT ON COLUMN metier_salaries.p75 IS '75th percentile, euros.';
 COMMENT ON COLUMN metier_salaries.p90 IS '90th percentile, euros.';
 COMMENT ON COLUMN metier_salaries.suppressed IS 'Why the cell is null: primary (fewer records than the threshold), dominance (a few wages make up most of the total) or secondary (protects another withheld band of the same year); null when published.';
+COMMENT ON COLUMN metier_salaries.suppression_code IS 'Code of why the cell is null: primary, dominance or secondary (see meta_suppression_reasons); null when published.';
+COMMENT ON COLUMN metier_salaries.suppression_params IS 'Parameters of suppression_code as JSON (e.g. {"min_records":10}), named in its wording in meta_suppression_reasons.';
 COMMENT ON COLUMN metier_salaries.median_cv IS 'Distribution-free coefficient of variation of the median (width of its 95% order-statistic interval / 3.92 / median); null when withheld.';
 COMMENT ON COLUMN metier_salaries.reliability IS 'low when median_cv exceeds meta_disclosure.reliable_max_cv (indicator salary_median), else reliable; null when withheld.';
