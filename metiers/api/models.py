@@ -78,6 +78,14 @@ class Figure(Body):
     source_files: str | None
     n_records: int | None
     suppressed: str | None = Field(description="The disclosure rule that withheld it.")
+    suppression_code: str | None = Field(
+        description="The rule's code (primary, secondary, dominance, no_data, ...), see "
+        "meta_suppression_reasons."
+    )
+    suppression_params: dict[str, Any] | None = Field(
+        description="The rule's parameters (e.g. min_records)."
+    )
+    suppressed_reason: str | None = Field(description="Why it is withheld, in the language.")
     override: bool = Field(description="An editorial value replaces the computed one.")
     flag: str | None = Field(description="The publisher's flag on the value.")
     cv: float | None = Field(description="Coefficient of variation of the estimate.")
@@ -91,7 +99,6 @@ class Figure(Body):
     )
     citation: str | None
     citation_url: str | None
-    suppressed_reason: str | None = Field(description="Why it is withheld, in the language.")
 
 
 class Publication(Body):
@@ -112,8 +119,10 @@ class RegionCell(Body):
     salary_median: float | None
     n_records: int | None
     suppressed: str | None
+    suppression_code: str | None
     reason: str | None
     salary_suppressed: str | None
+    salary_suppression_code: str | None
     salary_reason: str | None
     reliability: str | None
 
@@ -208,6 +217,10 @@ class RegionRow(Body):
     headcount_reliability: str | None
     share_women_reliability: str | None
     salary_median_reliability: str | None
+    suppression_code: str | None
+    suppression_params: str | None = Field(description="The rule's parameters, a JSON object.")
+    salary_suppression_code: str | None
+    salary_suppression_params: str | None = Field(description="A JSON object.")
     region_name: str
     suppressed_reason: str | None
     salary_suppressed_reason: str | None
@@ -225,6 +238,8 @@ class SalaryRow(Body):
     p75: float | None
     p90: float | None
     suppressed: str | None
+    suppression_code: str | None
+    suppression_params: str | None = Field(description="The rule's parameters, a JSON object.")
     median_display: str | None
     suppressed_reason: str | None
 
@@ -236,6 +251,8 @@ class TrendPoint(Body):
     headcount: float | None
     n_records: int | None
     suppressed: str | None
+    suppression_code: str | None
+    suppression_params: str | None = Field(description="The rule's parameters, a JSON object.")
     headcount_display: str | None
     suppressed_reason: str | None
 
