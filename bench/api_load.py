@@ -5,7 +5,8 @@ with a bounded load, through a lean HTTP/1.1 client of its own: a fixed number o
 (`GET /metiers/{slug}?lang=`, every métier in every language in turn) over N concurrent
 keep-alive connections, either paced at `--rate` requests per second or as fast as the server
 answers (`--rate 0`). It reports requests per second, p50, p99 and max latency and the
-errors. In the same run it times the same lookup (`metiers.mart.card_document`) directly on a
+errors. In the same run it times the same lookup (`metiers.present.mart.card_document`) directly
+on a
 read-only DuckDB connection and prints the ratio.
 
     nice .venv/bin/python bench/api_load.py --marts-dir data/marts   # 200 req/s, 50 conns
@@ -35,8 +36,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metiers import mart  # noqa: E402
-from metiers.config import DEFAULT_MARTS_DIR, Settings, prepare_environment  # noqa: E402
+from metiers.core.config import Settings, prepare_environment  # noqa: E402
+from metiers.core.paths import DEFAULT_MARTS_DIR  # noqa: E402
+from metiers.present import mart  # noqa: E402
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -200,7 +202,7 @@ def main() -> None:
 
     marts_dir = args.marts_dir
     if not mart.published_path(marts_dir).exists():
-        from metiers.pipeline import run_refresh
+        from metiers.refresh.pipeline import run_refresh
 
         marts_dir = Path(tempfile.mkdtemp(prefix="api-load-")) / "marts"
         print(f"no published mart in {args.marts_dir}: refreshing the bundled sample into "

@@ -14,7 +14,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from metiers.disclosure import DisclosureRules, run_regional_models
+from metiers.methodology.disclosure import DisclosureRules, run_regional_models
 
 REGIONS = ["BE10", "BE21", "BE22", "BE23", "BE24", "BE25", "BE31", "BE32", "BE33", "BE34", "BE35"]
 

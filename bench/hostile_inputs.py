@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metiers.config import DEFAULT_RAW_DIR, DEFAULT_SOURCES_FILE  # noqa: E402
+from metiers.core.paths import DEFAULT_RAW_DIR, DEFAULT_SOURCES_FILE  # noqa: E402
 
 GIB = 1 << 30
 MIB = 1 << 20

@@ -9,7 +9,7 @@ the unchanged refresh left the published file's bytes and modification time as t
 
     .venv/bin/python bench/refresh_incremental.py [--raw-dir data/raw] [--repeat 3] [--prefect]
 
-Without --prefect the stages run as plain calls (metiers.pipeline.run_refresh); with it, as
+Without --prefect the stages run as plain calls (metiers.refresh.pipeline.run_refresh); with it, as
 the Prefect flow on the embedded server (its start-up is paid before the first timing).
 """
 
@@ -30,8 +30,9 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from metiers.config import DEFAULT_RAW_DIR, Settings, prepare_environment  # noqa: E402
-from metiers.runs import read_runs  # noqa: E402
+from metiers.core.config import Settings, prepare_environment  # noqa: E402
+from metiers.core.paths import DEFAULT_RAW_DIR  # noqa: E402
+from metiers.publish.runs import read_runs  # noqa: E402
 
 
 def file_state(path: Path) -> tuple[str, int]:
@@ -73,7 +74,7 @@ def main() -> None:
                 return flow(raw_dir=str(raw), marts_dir=str(settings.marts_dir), full=full)
 
         else:
-            from metiers.pipeline import run_refresh
+            from metiers.refresh.pipeline import run_refresh
 
             def refresh(full: bool):
                 return run_refresh(settings, full=full, trigger="bench")

@@ -41,8 +41,8 @@ sys.path.insert(0, str(BENCH_DIR))
 from baseline_duckdb import comparisons  # noqa: E402
 from generate_register import generate  # noqa: E402
 
-from metiers.config import Settings  # noqa: E402
-from metiers.timing import covered_seconds, stage_records, stage_seconds  # noqa: E402
+from metiers.core.config import Settings  # noqa: E402
+from metiers.core.timing import covered_seconds, stage_records, stage_seconds  # noqa: E402
 
 # The baseline gets the DuckDB memory the refresh's build gets (Settings.duckdb_memory_limit).
 DUCKDB_MEMORY_LIMIT = Settings().duckdb_memory_limit or "2GB"

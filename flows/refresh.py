@@ -1,14 +1,14 @@
-"""Prefect flow `refresh`: the one refresh sequence (`metiers.pipeline.refresh_with`) with
+"""Prefect flow `refresh`: the one refresh sequence (`metiers.refresh.pipeline.refresh_with`) with
 every stage run as a Prefect task of its name: discover, intake (one per raw file, submitted
 to the task runner), quarantine, build, validate-marts, publish, report.
 
 Prefect only: this module declares how a stage becomes a task (timeouts, the retries of
-`metiers.config.RETRY_POLICIES`, no cache) and which task runner runs the intakes; the order
-of the stages and what each one does are metiers' own, shared with `--no-prefect`. Tasks
-exchange paths, hashes and validation summaries, never DataFrames. An unchanged raw file is
-not read again: the intake reuses its record in metiers' own JSON intake cache
-(metiers.incremental), the same cache as `--no-prefect`. Prefect neither caches nor persists
-a task's result, so no pickle is ever read back.
+`metiers.core.config.RETRY_POLICIES`, no cache) and which task runner runs the intakes; the
+order of the stages and what each one does are metiers' own, shared with `--no-prefect`.
+Tasks exchange paths, hashes and validation summaries, never DataFrames. An unchanged raw file
+is not read again: the intake reuses its record in metiers' own JSON intake cache
+(metiers.validate.intake_cache), the same cache as `--no-prefect`. Prefect neither caches nor
+persists a task's result, so no pickle is ever read back.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from metiers.config import Settings, prepare_environment
+from metiers.core.config import Settings, prepare_environment
 
 prepare_environment()
 
@@ -27,16 +27,16 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
-from metiers import pipeline  # noqa: E402
-from metiers.config import (  # noqa: E402
+from metiers.core.config import (  # noqa: E402
     FLOW_TIMEOUT_SECONDS,
     RETRY_POLICIES,
     TASK_TIMEOUT_SECONDS,
 )
-from metiers.errors import UsageError, quiet_expected_errors  # noqa: E402
-from metiers.progress import track  # noqa: E402
-from metiers.publish import Publication  # noqa: E402
-from metiers.runner import Log, Result  # noqa: E402
+from metiers.core.errors import UsageError, quiet_expected_errors  # noqa: E402
+from metiers.core.progress import track  # noqa: E402
+from metiers.publish.publication import Publication  # noqa: E402
+from metiers.refresh import pipeline  # noqa: E402
+from metiers.refresh.runner import Log, Result  # noqa: E402
 
 # A rejection is an ordinary outcome: its task and the flow end Failed with the message, and
 # the terminal shows it once, without Prefect's tracebacks (bugs keep theirs).

@@ -9,19 +9,14 @@ from __future__ import annotations
 
 import os
 
-from metiers.config import (
-    SCHEDULE_CRON,
-    SCHEDULE_NAME,
-    SCHEDULE_TIMEZONE,
-    prepare_environment,
-)
+from metiers.core.config import SCHEDULE_CRON, SCHEDULE_NAME, SCHEDULE_TIMEZONE, prepare_environment
 
 prepare_environment()
 
 from prefect.schedules import Cron  # noqa: E402
 from prefect.types.entrypoint import EntrypointType  # noqa: E402
 
-from metiers.errors import UsageError  # noqa: E402
+from metiers.core.errors import UsageError  # noqa: E402
 from metiers.flows.refresh import refresh  # noqa: E402
 
 

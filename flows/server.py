@@ -1,7 +1,7 @@
 """The project's local Prefect server: Prefect's API, UI and services on loopback, as
 `prefect server start` runs them, stopping itself after some minutes without a request.
 
-Started detached by `metiers.orchestrator` (`python -m metiers.flows.server --port N
+Started detached by `metiers.refresh.orchestrator` (`python -m metiers.flows.server --port N
 --idle-minutes M`); its state (the database) is PREFECT_HOME's, as for the embedded server.
 """
 
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from metiers.config import prepare_environment
+from metiers.core.config import prepare_environment
 
 prepare_environment()
 
@@ -51,7 +51,7 @@ def stop_when_idle(server: Any, watch: ActivityWatch, idle_seconds: float, home:
     Decided under the server lock, record removed first: a run that found this server
     checked its health under the same lock, which counts as activity, so the server it
     found does not stop under it; a run that comes after finds no record and starts one."""
-    from metiers.orchestrator import forget_record, server_lock
+    from metiers.refresh.orchestrator import forget_record, server_lock
 
     while not server.should_exit:
         time.sleep(min(5.0, max(idle_seconds / 4, 0.2)))
@@ -76,7 +76,7 @@ def main() -> None:
     import uvicorn
     from prefect.server.api.server import create_app
 
-    from metiers.orchestrator import forget_record
+    from metiers.refresh.orchestrator import forget_record
 
     home = Path(os.environ["PREFECT_HOME"])
     watch = ActivityWatch(create_app(final=True))

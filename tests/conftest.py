@@ -10,7 +10,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from metiers.config import PROJECT_ROOT, Settings, prepare_environment
+from metiers.core.config import Settings, prepare_environment
+from metiers.core.paths import PROJECT_ROOT
 
 prepare_environment()
 
@@ -56,7 +57,7 @@ def prefect_harness():
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=300):
-        # In the environment too: the CLI chooses its server from it (metiers.orchestrator),
+        # In the environment too: the CLI chooses its server from it (metiers.refresh.orchestrator),
         # and commands run in child processes use the same test server.
         before = os.environ.get("PREFECT_API_URL")
         os.environ["PREFECT_API_URL"] = PREFECT_API_URL.value()
@@ -72,7 +73,7 @@ def prefect_harness():
 @pytest.fixture(scope="session")
 def bundled_mart(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The bundled sample refreshed once (without Prefect) into a temporary marts folder."""
-    from metiers.pipeline import run_refresh
+    from metiers.refresh.pipeline import run_refresh
 
     root = tmp_path_factory.mktemp("bundled")
     settings = Settings(raw_dir=BUNDLED_RAW, marts_dir=root / "marts")

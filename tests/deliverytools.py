@@ -1,5 +1,5 @@
 """Helpers for the content-delivery tests: a private copy of the published sample mart, and
-new versions of it published the way a refresh publishes (metiers.publish.swap_in)."""
+new versions of it published the way a refresh publishes (metiers.publish.publication.swap_in)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from metiers.config import Settings
-from metiers.publish import swap_in
+from metiers.core.config import Settings
+from metiers.publish.publication import swap_in
 
 SEED_SLUG = "directeur-directrice-de-postproduction"
 RAW_REGISTER = Path(__file__).resolve().parents[1] / "data" / "raw" / "register"

@@ -11,9 +11,9 @@ import pytest
 from deliverytools import SEED_SLUG, copy_published, publish_variant, raw_headcounts
 from fastapi.testclient import TestClient
 
-from metiers import mart
 from metiers.api import ApiSettings, create_app
-from metiers.config import Settings
+from metiers.core.config import Settings
+from metiers.present import mart
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +266,7 @@ def test_a_body_is_built_once_per_version_and_language(
         built.append((slug, lang))
         return card_document(connection, slug, lang)
 
-    monkeypatch.setattr("metiers.mart.card_document", counted)
+    monkeypatch.setattr("metiers.present.mart.card_document", counted)
     marts = copy_published(bundled_mart, tmp_path)
     client = TestClient(create_app(ApiSettings(marts_dir=marts.marts_dir)))
     for _ in range(3):

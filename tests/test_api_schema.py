@@ -31,7 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from metiers.api import ApiSettings, create_app
-from metiers.config import Settings
+from metiers.core.config import Settings
 
 EXAMPLES_PER_OPERATION = 40
 LANGUAGES = ("fr", "nl", "en")
@@ -184,7 +184,7 @@ def test_503_and_500_conform(
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("metiers.mart.card_document", broken)
+    monkeypatch.setattr("metiers.present.mart.card_document", broken)
     app = create_app(ApiSettings(marts_dir=copy_published(bundled_mart, tmp_path).marts_dir))
     operation = operations_of(schemathesis.openapi.from_asgi("/openapi.json", app))
     case = operation["GET /metiers/{slug}"].Case(path_parameters={"slug": SEED_SLUG})

@@ -18,7 +18,8 @@ import httpx
 import pytest
 from deliverytools import SEED_SLUG, copy_published, publish_variant
 
-from metiers.config import PROJECT_ROOT, Settings
+from metiers.core.config import Settings
+from metiers.core.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow  # a real uvicorn under load
 

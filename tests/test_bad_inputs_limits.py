@@ -52,9 +52,10 @@ from test_bad_inputs import (  # noqa: F401
 )
 
 from metiers.cli import app
-from metiers.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, Limits
-from metiers.errors import DataRejected
-from metiers.sources.limits import check_text_file, column_number, scan_text
+from metiers.core.errors import DataRejected
+from metiers.core.limits import Limits
+from metiers.core.paths import DEFAULT_SOURCES_FILE, PROJECT_ROOT
+from metiers.ingest.sources.limits import check_text_file, column_number, scan_text
 
 EXTERNAL = SHARED_DIR / "data" / "external"
 DEFAULTS = Limits()

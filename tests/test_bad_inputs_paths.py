@@ -38,7 +38,7 @@ from test_bad_inputs import (  # noqa: F401 - the fixtures are used by name
     sha256,
 )
 
-from metiers.sources.registry import load_registry
+from metiers.core.source_registry import load_registry
 
 Maker = Callable[[Path], None]
 REGISTER = "register"

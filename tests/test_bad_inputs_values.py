@@ -34,9 +34,9 @@ from test_bad_inputs import (  # noqa: F401 - the corpus's fixtures
     sha256,
 )
 
-from metiers.errors import DataRejected
-from metiers.sources import stage_file
-from metiers.sources.registry import parse_registry
+from metiers.core.errors import DataRejected
+from metiers.core.source_registry import parse_registry
+from metiers.ingest.sources import stage_file
 
 RANGE = ("range", "expect_column_values_to_be_between")
 FINITE = ("finite number",)

@@ -15,9 +15,9 @@ import pytest
 from deliverytools import SEED_SLUG, read_card
 from typer.testing import CliRunner
 
-from metiers import cards, display
 from metiers.cli import app
-from metiers.config import Settings
+from metiers.core.config import Settings
+from metiers.methodology import cards, display
 
 runner = CliRunner()
 CHROMIUM_FLAGS = [

@@ -20,15 +20,16 @@ import pytest
 from rawdata import person, write_catalogue, write_facts, write_register
 from typer.testing import CliRunner
 
-import metiers.validate
-from metiers import incremental
+import metiers.validate.suites
 from metiers.cli import app
-from metiers.config import EXPECTATIONS_DIR, Settings
-from metiers.errors import DataProblem, DataRejected
-from metiers.incremental import cached_intake, intake_key, store_intake
-from metiers.pipeline import run_refresh
-from metiers.quarantine import FileIntake
-from metiers.runs import read_runs
+from metiers.core.config import Settings
+from metiers.core.errors import DataProblem, DataRejected
+from metiers.core.paths import EXPECTATIONS_DIR
+from metiers.publish.runs import read_runs
+from metiers.refresh.pipeline import run_refresh
+from metiers.validate import intake_cache as incremental
+from metiers.validate.intake import FileIntake
+from metiers.validate.intake_cache import cached_intake, intake_key, store_intake
 
 runner = CliRunner()
 YEARS = range(2022, 2026)
@@ -106,7 +107,7 @@ def test_the_cache_is_json_and_reads_back_what_was_validated(refreshed: Settings
     # Docs show reused files too).
     from great_expectations.core import ExpectationSuiteValidationResult
 
-    from metiers.validate_sql import gx_result_object
+    from metiers.validate.sql_rules import gx_result_object
 
     (document,) = reused.validation.gx_results
     gx_result = gx_result_object(document)
@@ -377,7 +378,7 @@ def test_the_key_covers_the_suite_actually_used(
 ) -> None:
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
-    monkeypatch.setattr(metiers.validate, "EXPECTATIONS_DIR", suites)
+    monkeypatch.setattr(metiers.validate.suites, "EXPECTATIONS_DIR", suites)
     raw = refreshed.raw_dir / "register" / "register_2024.parquet"
     spec = refreshed.registry["register"]
     assert spec.suite == "" and spec.suite_name == "register"  # declared: none; used: register
@@ -406,7 +407,7 @@ def test_a_tightened_rule_applies_to_unchanged_files_at_the_next_refresh(
 ) -> None:
     suites = tmp_path / "expectations"
     shutil.copytree(EXPECTATIONS_DIR, suites)
-    monkeypatch.setattr(metiers.validate, "EXPECTATIONS_DIR", suites)
+    monkeypatch.setattr(metiers.validate.suites, "EXPECTATIONS_DIR", suites)
     settings = Settings(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
     small_raw(settings.raw_dir)
     assert run_refresh(settings).status == "published"
@@ -437,7 +438,7 @@ def test_both_engines_intakes_read_back_equal(tmp_path: Path, engine: str) -> No
     gives back equals what was validated (results, samples, rule arguments, messages)."""
     from test_validate_sql import REGISTER_ROWS
 
-    from metiers.quarantine import take_in
+    from metiers.validate.intake import take_in
 
     raw_dir = tmp_path / "raw"
     bad = write_register(raw_dir, 2024, REGISTER_ROWS, fmt="csv")

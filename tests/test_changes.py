@@ -12,9 +12,9 @@ from rawdata import person, write_catalogue, write_register
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import Settings
-from metiers.export import csv_safe
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.present.export import csv_safe
+from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # refreshes of their own
 

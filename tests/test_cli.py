@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from metiers.cli import app
 from metiers.cli.failures import exit_for
-from metiers.config import PROJECT_ROOT, Settings
-from metiers.errors import DataProblem, DataRejected, MetiersError, UsageError
+from metiers.core.config import Settings
+from metiers.core.errors import DataProblem, DataRejected, MetiersError, UsageError
+from metiers.core.paths import PROJECT_ROOT
 
 runner = CliRunner()
 SEED_SLUG = "directeur-directrice-de-postproduction"

@@ -11,7 +11,7 @@ from clitools import command_paths
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import PROJECT_ROOT
+from metiers.core.paths import PROJECT_ROOT
 
 runner = CliRunner()
 COMMANDS = command_paths(app)

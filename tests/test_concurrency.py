@@ -31,7 +31,7 @@ from test_crash_safety import (
     write_small_raw,
 )
 
-from metiers.config import PUBLISHED_NAME
+from metiers.core.paths import PUBLISHED_NAME
 
 pytestmark = pytest.mark.slow  # five refreshes in subprocesses under four readers
 

@@ -2,7 +2,7 @@
 version, whole, readable by another process; the next refresh cleans up and publishes.
 
 The refresh runs as `python -m metiers refresh --no-prefect` in a subprocess and pauses where
-`metiers.faults` says (METIERS_PAUSE_AT); the test kills that very process at the pause.
+`metiers.core.faults` says (METIERS_PAUSE_AT); the test kills that very process at the pause.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from rawdata import person, write_catalogue, write_register
 
-from metiers.config import PUBLISHED_NAME
-from metiers.faults import PAUSE_AT, PAUSE_FILE, PAUSE_SECONDS, STAGES
+from metiers.core.faults import PAUSE_AT, PAUSE_FILE, PAUSE_SECONDS, STAGES
+from metiers.core.paths import PUBLISHED_NAME
 
 pytestmark = pytest.mark.slow  # refreshes in subprocesses, killed at every stage
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from conftest import BUNDLED_RAW
 
-from metiers.errors import UsageError
+from metiers.core.errors import UsageError
 
 pytest.importorskip("prefect_dask")
 

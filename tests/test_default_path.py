@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from rawdata import person, write_catalogue, write_register
 
-from metiers.config import Settings
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.refresh.pipeline import run_refresh
 
 CATALOGUE = [
     {"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur", "title_en": "Editor",

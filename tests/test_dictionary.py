@@ -6,8 +6,8 @@ import duckdb
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import PROJECT_ROOT
-from metiers.dictionary import render
+from metiers.core.paths import PROJECT_ROOT
+from metiers.present.dictionary import render
 
 COMMITTED = PROJECT_ROOT / "docs" / "data-dictionary.md"
 

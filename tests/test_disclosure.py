@@ -16,7 +16,7 @@ from disclosure import assert_values_absent, distinctive, leaked, sample_registe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metiers.disclosure import (
+from metiers.methodology.disclosure import (
     DisclosureConfigError,
     DisclosureRules,
     load_rules,
@@ -453,7 +453,7 @@ def test_sample_small_metiers_show_withheld_regions_with_reasons(bundled_mart) -
 
 
 def display_name(region: str) -> str:
-    from metiers.display import region_name
+    from metiers.methodology.display import region_name
 
     return region_name(region, "fr")
 
@@ -468,7 +468,7 @@ def test_sample_withheld_values_appear_nowhere_in_the_api_exports_or_page(
     from fastapi.testclient import TestClient
 
     from metiers.api import ApiSettings, create_app
-    from metiers.export import export
+    from metiers.present.export import export
 
     with duckdb.connect(str(bundled_mart.published_path), read_only=True) as connection:
         withheld = withheld_truth(sample_register(), connection)

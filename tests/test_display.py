@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from metiers import display
+from metiers.methodology import display
 
 # --- the seed page (fiche directeur de postproduction), French ------------------------------
 

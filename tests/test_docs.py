@@ -11,7 +11,7 @@ import pytest
 from clitools import command_paths
 
 from metiers.cli import app
-from metiers.config import PROJECT_ROOT
+from metiers.core.paths import PROJECT_ROOT
 
 DOCS = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 # A repository path as the docs write it, not part of a longer path or a URL.
@@ -108,3 +108,29 @@ def test_module_lists_name_every_module(doc: str, heading: str) -> None:
     listed = set(MODULE_PATH.findall(text))
     missing = sorted(real_modules() - listed)
     assert missing == [], f"modules missing from {doc}, section {heading!r}: {missing}"
+
+
+def test_the_module_map_groups_modules_by_their_package() -> None:
+    """docs/design.md's map follows the tree: each module sits under the heading naming its
+    package folder, and every package folder of the tree has its heading."""
+    text = section((PROJECT_ROOT / "docs/design.md").read_text(encoding="utf-8"), "## Module map")
+    block = FENCED.findall(text)[-1]
+    heading_folder = None
+    misplaced, headings = [], set()
+    for line in block.splitlines()[1:-1]:
+        if not line.startswith("  "):
+            found = re.search(r"\b((?:metiers|flows)/(?:[a-z_]+/)?)", line)
+            heading_folder = found.group(1) if found else None
+            headings.add(heading_folder)
+            continue
+        module = line.split()[0]
+        if not module.endswith(".py"):
+            continue  # a description's second line
+        at_root = module.count("/") == 1 and module.startswith("metiers/")
+        if not at_root and not (heading_folder and module.startswith(heading_folder)):
+            misplaced.append((module, heading_folder))
+    assert misplaced == []
+    packages = {
+        relative(init.parent) + "/" for init in (PROJECT_ROOT / "metiers").glob("*/__init__.py")
+    } | {"flows/"}
+    assert packages <= headings, sorted(packages - headings)

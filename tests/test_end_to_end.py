@@ -14,9 +14,9 @@ import polars as pl
 import pytest
 from conftest import BUNDLED_RAW, SHARED_DIR
 
-from metiers.config import Settings
-from metiers.errors import DataRejected
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.core.errors import DataRejected
+from metiers.refresh.pipeline import run_refresh
 
 SEED_SLUG = "directeur-directrice-de-postproduction"
 SEED_PAGE = SHARED_DIR / "seed" / "fiche-directeur-postproduction.txt"

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from conftest import BUNDLED_RAW, SHARED_DIR
 
-from metiers import mart
-from metiers.config import Settings
-from metiers.errors import DataRejected
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.core.errors import DataRejected
+from metiers.present import mart
+from metiers.refresh.pipeline import run_refresh
 
 EXTERNAL = SHARED_DIR / "data" / "external"
 # ESCO's download names, as a user places them, and the shared copies they come from.

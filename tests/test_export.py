@@ -16,7 +16,7 @@ from deliverytools import SEED_SLUG
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import Settings
+from metiers.core.config import Settings
 
 runner = CliRunner()
 

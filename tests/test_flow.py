@@ -8,9 +8,9 @@ import duckdb
 import pytest
 from rawdata import person, write_catalogue, write_register
 
-from metiers.config import Settings
-from metiers.errors import DataProblem, DataRejected
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.core.errors import DataProblem, DataRejected
+from metiers.refresh.pipeline import run_refresh
 
 
 def other_raw_folder(raw: Path) -> None:
@@ -114,8 +114,8 @@ def test_flow_caches_intake_on_paths_and_hashes(
     """An unchanged file is not read again: the intake task reuses metiers' own JSON intake
     record (the cache `--no-prefect` uses too); Prefect keeps no cached result of its own."""
     import metiers.flows.refresh as flow_module
-    from metiers import pipeline
-    from metiers.runs import read_runs
+    from metiers.publish.runs import read_runs
+    from metiers.refresh import pipeline
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"
     other_raw_folder(raw)
@@ -163,7 +163,7 @@ def test_flow_retries_reading_after_an_io_error(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import metiers.flows.refresh as flow_module
-    from metiers import pipeline
+    from metiers.refresh import pipeline
 
     raw = tmp_path / "raw"
     other_raw_folder(raw)
@@ -191,8 +191,8 @@ def test_a_failed_flow_names_the_task_and_why(
     prefect_harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import metiers.flows.refresh as flow_module
-    from metiers import pipeline
-    from metiers.runs import read_runs
+    from metiers.publish.runs import read_runs
+    from metiers.refresh import pipeline
 
     raw, marts = tmp_path / "raw", tmp_path / "marts"
     other_raw_folder(raw)
@@ -212,7 +212,7 @@ def test_a_failed_flow_names_the_task_and_why(
     assert not (marts / "metiers.duckdb").exists()
 
 
-# The stage functions the one refresh sequence (metiers.pipeline.refresh_with) hands to its
+# The stage functions the one refresh sequence (metiers.refresh.pipeline.refresh_with) hands to its
 # runner, and the Prefect task each must run in under the flow.
 STAGE_FUNCTIONS = {
     "hashed_raw_files": "discover",
@@ -226,12 +226,12 @@ STAGE_FUNCTIONS = {
 
 
 def record_stage_calls(monkeypatch: pytest.MonkeyPatch, calls: list[tuple[str, str | None]]):
-    """Wrap every stage function of metiers.pipeline so that each call records its name and
+    """Wrap every stage function of metiers.refresh.pipeline so that each call records its name and
     the Prefect task it runs in (None outside a task)."""
     import functools
     import sys
 
-    from metiers import pipeline
+    from metiers.refresh import pipeline
 
     def task_name() -> str | None:
         if "prefect" not in sys.modules:
@@ -258,7 +258,7 @@ def test_flow_and_plain_mode_run_one_sequence(
     """The same stage functions in the same order in both modes, each in the flow as the task
     of its stage's name, and the same stages in both run records."""
     import metiers.flows.refresh as flow_module
-    from metiers.runs import read_runs
+    from metiers.publish.runs import read_runs
 
     raw = tmp_path / "raw"
     other_raw_folder(raw)
@@ -299,7 +299,7 @@ def test_flow_tasks_take_the_one_retry_policy() -> None:
     from prefect.states import Failed
 
     import metiers.flows.refresh as flow_module
-    from metiers import pipeline
+    from metiers.refresh import pipeline
 
     intake = flow_module.stage_task("intake", pipeline.take_in_file)
     discover = flow_module.stage_task("discover", pipeline.hashed_raw_files)

@@ -14,8 +14,8 @@ from rawdata import person, small_raw, write_register
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import Settings
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # refreshes of their own
 

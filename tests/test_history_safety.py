@@ -18,13 +18,13 @@ import pytest
 from rawdata import small_raw
 from typer.testing import CliRunner
 
-from metiers import publish
 from metiers.cli import app
-from metiers.config import Settings
-from metiers.errors import UsageError
-from metiers.pipeline import run_refresh
-from metiers.publish import history_files, history_path, published_version
-from metiers.runs import RunRecord, parse_runs, read_runs, runs_table_rows
+from metiers.core.config import Settings
+from metiers.core.errors import UsageError
+from metiers.publish import publication as publish
+from metiers.publish.publication import history_files, history_path, published_version
+from metiers.publish.runs import RunRecord, parse_runs, read_runs, runs_table_rows
+from metiers.refresh.pipeline import run_refresh
 
 runner = CliRunner()
 
@@ -206,7 +206,7 @@ def occupy_history(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
 
 
 def fail_before_rename(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
-    """The fault hook right before the rename (metiers.faults.checkpoint) raises."""
+    """The fault hook right before the rename (metiers.core.faults.checkpoint) raises."""
 
     def broken(stage: str) -> None:
         if stage == "publication":
@@ -256,9 +256,9 @@ def fail_report(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> None:
     def broken(*_args, **_kwargs):
         raise RuntimeError("report folder full")
 
-    import metiers.report
+    import metiers.validate.report
 
-    monkeypatch.setattr(metiers.report, "write_html_report", broken)
+    monkeypatch.setattr(metiers.validate.report, "write_html_report", broken)
 
 
 # name: (fault, the version live afterwards, the run's status, the error raised)

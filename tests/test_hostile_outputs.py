@@ -24,12 +24,12 @@ from deliverytools import SEED_SLUG, copy_published, publish_variant
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from metiers import display
 from metiers.api import ApiSettings, create_app
 from metiers.cli import app
-from metiers.config import Settings
-from metiers.export import csv_safe
-from metiers.publish import history_path, rollback
+from metiers.core.config import Settings
+from metiers.methodology import display
+from metiers.present.export import csv_safe
+from metiers.publish.publication import history_path, rollback
 
 runner = CliRunner()
 
@@ -175,7 +175,7 @@ def test_500_carries_a_code_not_the_exception(
     def broken(*_args, **_kwargs):
         raise duckdb.IOException(f"IO Error: Could not read from file {secret}")
 
-    monkeypatch.setattr("metiers.mart.card_document", broken)
+    monkeypatch.setattr("metiers.present.mart.card_document", broken)
     marts = copy_published(bundled_mart, tmp_path)
     client = TestClient(
         create_app(ApiSettings(marts_dir=marts.marts_dir)), raise_server_exceptions=False

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from rawdata import person, write_catalogue, write_facts, write_insertion, write_register
 
-from metiers.config import Settings
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.refresh.pipeline import run_refresh
 
 MIN_RECORDS = 3
 Y = 2025

@@ -10,10 +10,10 @@ import duckdb
 import pytest
 from conftest import SHARED_DIR
 
-from metiers import display
-from metiers.config import SQL_DIR
-from metiers.disclosure import record_reasons
-from metiers.sources import eurostat
+from metiers.core.paths import SQL_DIR
+from metiers.ingest.sources import eurostat
+from metiers.methodology import display
+from metiers.methodology.disclosure import record_reasons
 
 EXTERNAL = SHARED_DIR / "data" / "external"
 EUROSTAT_FILES = sorted(EXTERNAL.glob("eurostat_*.tsv")) if EXTERNAL.is_dir() else []

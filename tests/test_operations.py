@@ -15,14 +15,14 @@ import pytest
 from rawdata import person, write_catalogue, write_facts, write_register
 from typer.testing import CliRunner
 
-from metiers import pipeline
 from metiers.cli import app
-from metiers.config import Settings
-from metiers.errors import DataRejected
-from metiers.incremental import intake_key
-from metiers.pipeline import run_refresh
-from metiers.progress import track
-from metiers.runs import read_runs
+from metiers.core.config import Settings
+from metiers.core.errors import DataRejected
+from metiers.core.progress import track
+from metiers.publish.runs import read_runs
+from metiers.refresh import pipeline
+from metiers.refresh.pipeline import run_refresh
+from metiers.validate.intake_cache import intake_key
 
 pytestmark = pytest.mark.slow  # many refreshes of their own
 
@@ -265,7 +265,7 @@ def test_status_shows_stale_sources_and_lineage_flags_them(tmp_path: Path) -> No
 def test_progress_logs_plain_lines_when_not_interactive(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("metiers.progress.interactive", lambda: False)
+    monkeypatch.setattr("metiers.core.progress.interactive", lambda: False)
     with caplog.at_level(logging.INFO, logger="metiers"):
         seen = list(track(["a.csv", "b.csv", "c.csv"], 3, "intake"))
     assert seen == ["a.csv", "b.csv", "c.csv"]
@@ -279,7 +279,7 @@ def test_progress_logs_plain_lines_when_not_interactive(
 def test_progress_draws_a_bar_in_a_terminal(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("metiers.progress.interactive", lambda: True)
+    monkeypatch.setattr("metiers.core.progress.interactive", lambda: True)
     with caplog.at_level(logging.INFO, logger="metiers"):
         seen = list(track(range(5), 5, "intake"))
     assert seen == [0, 1, 2, 3, 4]

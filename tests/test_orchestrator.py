@@ -1,5 +1,5 @@
-"""The project's local Prefect server (metiers.orchestrator, flows/server.py): which server a
-refresh uses, a record that cannot mislead (damaged, stale, recycled pid), one server per
+"""The project's local Prefect server (metiers.refresh.orchestrator, flows/server.py): which
+server a refresh uses, a record that cannot mislead (damaged, stale, recycled pid), one server per
 PREFECT_HOME even when runs start together, and a server that stops by itself when idle."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from metiers import orchestrator
-from metiers.errors import UsageError
-from metiers.orchestrator import ServerRecord
+from metiers.core.errors import UsageError
+from metiers.refresh import orchestrator
+from metiers.refresh.orchestrator import ServerRecord
 
 SERVER_START_SECONDS = 600  # a first start creates the database: minutes on a loaded machine
 
@@ -207,7 +207,7 @@ def test_an_idle_server_is_asked_to_stop_and_forgets_its_record(
 
 BEGIN = """
 import json, sys
-from metiers import orchestrator
+from metiers.refresh import orchestrator
 server = orchestrator.begin()
 record = server.wait()
 print(json.dumps({"pid": record.pid, "started": server.started}))

@@ -16,9 +16,10 @@ from conftest import BUNDLED_RAW, SHARED_DIR
 from deliverytools import SEED_SLUG, raw_headcounts, read_card
 from typer.testing import CliRunner
 
-from metiers import cards, display, mart, page
 from metiers.cli import app
-from metiers.config import Settings
+from metiers.core.config import Settings
+from metiers.methodology import cards, display
+from metiers.present import mart, page
 
 runner = CliRunner()
 SEED_PAGE = SHARED_DIR / "seed" / "fiche-directeur-postproduction.txt"

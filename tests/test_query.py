@@ -15,7 +15,8 @@ from deliverytools import SEED_SLUG, raw_headcounts
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import PROJECT_ROOT, Settings
+from metiers.core.config import Settings
+from metiers.core.paths import PROJECT_ROOT
 
 runner = CliRunner()
 

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 from disclosure import sample_register
 
-from metiers import display
-from metiers.config import Settings
-from metiers.disclosure import DisclosureRules, regional_cells
+from metiers.core.config import Settings
+from metiers.methodology import display
+from metiers.methodology.disclosure import DisclosureRules, regional_cells
 
 
 def rows(settings: Settings, sql: str) -> list[dict]:
@@ -146,7 +146,7 @@ def test_regional_cells_write_the_dominance_code() -> None:
 
 
 def test_the_json_card_gives_the_code_and_its_words(bundled_mart: Settings) -> None:
-    from metiers import mart
+    from metiers.present import mart
 
     small = rows(
         bundled_mart,
@@ -167,8 +167,8 @@ def test_a_file_published_before_the_codes_still_gets_its_words(bundled_mart, tm
     the API's cell lists still say why, in every language."""
     import shutil
 
-    from metiers import mart
-    from metiers.cards import withheld_reason
+    from metiers.methodology.cards import withheld_reason
+    from metiers.present import mart
 
     row = {"headcount_suppressed": "fewer than 10 records"}
     assert withheld_reason(row, "headcount_", "fr") == "moins de 10 observations"

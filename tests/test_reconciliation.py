@@ -9,8 +9,9 @@ import duckdb
 import pytest
 from rawdata import person, write_catalogue, write_facts, write_register
 
-from metiers.config import DEFAULT_SOURCES_FILE, Settings
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.core.paths import DEFAULT_SOURCES_FILE
+from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # refreshes with a new source
 

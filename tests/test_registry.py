@@ -17,10 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, Limits
-from metiers.errors import UsageError
-from metiers.sources import aggregate, stage_file
-from metiers.sources.options import (
+from metiers.core.adapter_options import (
     OPTIONS_BY_ADAPTER,
     AggregateOptions,
     EscoOptions,
@@ -28,7 +25,10 @@ from metiers.sources.options import (
     StatbelOptions,
     TabularOptions,
 )
-from metiers.sources.registry import (
+from metiers.core.errors import UsageError
+from metiers.core.paths import DEFAULT_SOURCES_FILE, PROJECT_ROOT
+from metiers.core.source_registry import (
+    Limits,
     RegistryError,
     SourceSpec,
     load_change_threshold,
@@ -36,6 +36,7 @@ from metiers.sources.registry import (
     load_registry,
     parse_registry,
 )
+from metiers.ingest.sources import aggregate, stage_file
 
 runner = CliRunner()
 SHIPPED = DEFAULT_SOURCES_FILE.read_text(encoding="utf-8")
@@ -320,7 +321,7 @@ def test_the_dialect_on_the_source_is_an_option_of_its_adapter() -> None:
 def test_an_adapter_given_a_mapping_checks_it_against_the_same_model(
     model: type, options: dict, words: str
 ) -> None:
-    from metiers.sources.options import parse_options
+    from metiers.core.adapter_options import parse_options
 
     with pytest.raises(UsageError) as caught:
         parse_options(model, options)
@@ -403,14 +404,14 @@ import metiers
 read = []
 tomllib.load = lambda *args, **kwargs: read.append(args) or {}
 tomllib.loads = lambda *args, **kwargs: read.append(args) or {}
-import metiers.config
-assert "metiers.sources.registry" not in sys.modules, "config imported the registry"
+import metiers.core.config
+assert "metiers.core.source_registry" not in sys.modules, "config imported the registry"
 names = [info.name for info in pkgutil.walk_packages(metiers.__path__, "metiers.")
          if not info.name.startswith(("metiers.flows", "metiers.sql", "metiers.expectations"))
          and info.name != "metiers.__main__"]
 for name in names:
     __import__(name)
-assert "metiers.sources.registry" in sys.modules and "metiers.page" in sys.modules
+assert "metiers.core.source_registry" in sys.modules and "metiers.present.page" in sys.modules
 print(len(names), "modules", len(read), "reads")
 """
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}

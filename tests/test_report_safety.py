@@ -24,7 +24,7 @@ from test_bad_inputs import (
 )
 
 from metiers.cli import app
-from metiers.errors import DataProblem, DataRejected
+from metiers.core.errors import DataProblem, DataRejected
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "=<script>alert(1)</script>"

@@ -1,6 +1,6 @@
 """The plain runner of `--no-prefect`: the flow's retries, without Prefect and without waiting.
 
-The retry policy is declared once (`metiers.config.RETRY_POLICIES`): `discover` retries an
+The retry policy is declared once (`metiers.core.config.RETRY_POLICIES`): `discover` retries an
 OSError twice, `intake` three times, after 2, 4, 8 s (intake's spread by up to half of each
 wait). The expected waits below are worked out by hand from that rule.
 """
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from rawdata import person, write_catalogue, write_register
 
-from metiers import pipeline
-from metiers.config import Settings
-from metiers.errors import DataProblem, DataRejected
-from metiers.runner import PlainRunner
-from metiers.runs import read_runs
+from metiers.core.config import Settings
+from metiers.core.errors import DataProblem, DataRejected
+from metiers.publish.runs import read_runs
+from metiers.refresh import pipeline
+from metiers.refresh.runner import PlainRunner
 
 
 class Flaky:

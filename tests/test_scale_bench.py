@@ -14,9 +14,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from metiers.config import PROJECT_ROOT, Settings
-from metiers.pipeline import run_refresh
-from metiers.timing import covered_seconds
+from metiers.core.config import Settings
+from metiers.core.paths import PROJECT_ROOT
+from metiers.core.timing import covered_seconds
+from metiers.refresh.pipeline import run_refresh
 
 sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 

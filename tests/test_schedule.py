@@ -19,8 +19,8 @@ from rawdata import person, write_catalogue, write_register
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import Settings
-from metiers.runs import read_runs
+from metiers.core.config import Settings
+from metiers.publish.runs import read_runs
 
 # Bounds for a machine 5x slower than an idle one; `wait_until` fails at them, saying what it
 # waited for.

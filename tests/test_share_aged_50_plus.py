@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from metiers.api import ApiSettings, create_app
 from metiers.cli import app
-from metiers.config import PROJECT_ROOT, Settings
+from metiers.core.config import Settings
+from metiers.core.paths import PROJECT_ROOT
 
 runner = CliRunner()
 MIN_RECORDS = 10  # --min-records' default; sources.toml sets no stricter one

@@ -35,9 +35,9 @@ import polars as pl
 import pytest
 from conftest import SHARED_DIR
 
-from metiers.errors import DataRejected, UsageError
-from metiers.sources import aggregate
-from metiers.sources.aggregate import BLS_OEWS_OPTIONS, check_hierarchy, read
+from metiers.core.errors import DataRejected, UsageError
+from metiers.ingest.sources import aggregate
+from metiers.ingest.sources.aggregate import BLS_OEWS_OPTIONS, check_hierarchy, read
 
 BLS_FILE = SHARED_DIR / "data" / "external" / "bls_oews_national_M2023_dl.csv"
 TOTAL_HEADCOUNT = 151_853_870

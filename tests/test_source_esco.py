@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 from conftest import SHARED_DIR
 
-from metiers.errors import DataRejected
-from metiers.sources import esco
+from metiers.core.errors import DataRejected
+from metiers.ingest.sources import esco
 
 EXTERNAL = SHARED_DIR / "data" / "external"
 FR_OCCUPATIONS = EXTERNAL / "esco_v1.2.1_occupations_fr.csv"

@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 from conftest import SHARED_DIR
 
-from metiers.errors import DataRejected, UsageError
-from metiers.sources import eurostat
+from metiers.core.errors import DataRejected, UsageError
+from metiers.ingest.sources import eurostat
 
 EXTERNAL = SHARED_DIR / "data" / "external"
 SAMPLE = EXTERNAL / "eurostat_edat_lfse_04_sample.tsv"

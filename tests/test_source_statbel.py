@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from conftest import SHARED_DIR
 
-from metiers.errors import DataRejected, UsageError
-from metiers.sources import statbel
+from metiers.core.errors import DataRejected, UsageError
+from metiers.ingest.sources import statbel
 
 EXTERNAL = SHARED_DIR / "data" / "external"
 REFNIS = EXTERNAL / "statbel_REFNIS_2019.csv"

@@ -20,9 +20,9 @@ from rawdata import (
     write_register,
 )
 
-from metiers.errors import DataProblem, DataRejected
-from metiers.sources import StagedFile, get_source, stage_file
-from metiers.sources.base import write_parquet_atomically
+from metiers.core.errors import DataProblem, DataRejected
+from metiers.ingest.sources import StagedFile, get_source, stage_file
+from metiers.ingest.sources.base import write_parquet_atomically
 
 REGISTER = get_source("register")
 INSERTION = get_source("insertion")

@@ -9,8 +9,8 @@ import duckdb
 import pytest
 from conftest import BUNDLED_RAW, SHARED_DIR
 
-from metiers.config import Settings
-from metiers.pipeline import run_refresh
+from metiers.core.config import Settings
+from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # a refresh with the real REFNIS file
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from rawdata import person, write_catalogue, write_facts, write_insertion, write_register
 
-from metiers import validate
-from metiers.errors import DataProblem
-from metiers.sources import get_source, stage_file
+from metiers.core.errors import DataProblem
+from metiers.ingest.sources import get_source, stage_file
+from metiers.validate import suites as validate
 
 THIS_YEAR = date.today().year
 SOURCE_PARAMETERS = {"current_year": THIS_YEAR}

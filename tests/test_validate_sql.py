@@ -1,4 +1,4 @@
-"""The suites' rules evaluated in DuckDB (metiers/validate_sql.py) agree with GX.
+"""The suites' rules evaluated in DuckDB (metiers/validate/sql_rules.py) agree with GX.
 
 Same files, two engines: GX on pandas (the reference) and the SQL translation. They must fail
 the same expectations with the same unexpected counts, values and rows, and both must match
@@ -15,10 +15,10 @@ import pytest
 from rawdata import person, write_catalogue, write_register
 from test_validate import REGISTER_FAILURES, REGISTER_ROWS, SOURCE_PARAMETERS, staged_path
 
-from metiers import validate
-from metiers.config import Settings
-from metiers.quarantine import take_in
-from metiers.validate_sql import UnsupportedExpectation, evaluate_suite
+from metiers.core.config import Settings
+from metiers.validate import suites as validate
+from metiers.validate.intake import take_in
+from metiers.validate.sql_rules import UnsupportedExpectation, evaluate_suite
 
 # Rows added to the hand-checked bad file: empty required fields and more repeats.
 EXTRA_BAD_ROWS = [
@@ -161,7 +161,7 @@ def test_intake_reports_the_same_problems_with_either_engine(tmp_path):
 
 
 def test_sql_results_go_into_the_data_docs(tmp_path):
-    from metiers.report import write_html_report
+    from metiers.validate.report import write_html_report
 
     raw_dir = tmp_path / "raw"
     raw = write_register(raw_dir, 2024, REGISTER_ROWS, fmt="csv")

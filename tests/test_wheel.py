@@ -33,7 +33,8 @@ from deliverytools import SEED_SLUG
 from typer.testing import CliRunner
 
 from metiers.cli import app
-from metiers.config import PROJECT_ROOT, Settings
+from metiers.core.config import Settings
+from metiers.core.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -201,16 +202,21 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
         for path in (PROJECT_ROOT / folder).glob(pattern)
     }
     assert len(expected) > 60, "the repository's models, suites and flows were found"
-    # every module of the command's package (a subpackage must be listed in pyproject.toml)
+    # every module of the package (a subpackage must be listed in pyproject.toml)
     expected |= {
         path.relative_to(PROJECT_ROOT).as_posix()
-        for path in (PROJECT_ROOT / "metiers" / "cli").glob("*.py")
+        for path in (PROJECT_ROOT / "metiers").rglob("*.py")
+        if "__pycache__" not in path.parts
     }
+    assert "metiers/ingest/sources/eurostat.py" in expected
     expected |= {
-        f"metiers/{path.relative_to(PROJECT_ROOT / 'metiers').as_posix()}"
-        for path in (PROJECT_ROOT / "metiers" / "templates").glob("*.j2")
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in (PROJECT_ROOT / "metiers" / "present" / "templates").glob("*.j2")
     }
-    assert {"metiers/templates/card.html.j2", "metiers/templates/trend.svg.j2"} <= expected
+    assert {
+        "metiers/present/templates/card.html.j2",
+        "metiers/present/templates/trend.svg.j2",
+    } <= expected
     assert {"metiers/sources.toml", "metiers/cli/__init__.py"} | expected <= names, sorted(
         expected - names
     )
@@ -220,9 +226,10 @@ def test_the_installed_package_runs_from_the_venv_not_the_checkout(
     installed: Installed, tmp_path: Path
 ) -> None:
     probe = (
-        "import json, metiers, metiers.config as c; print(json.dumps({'module': metiers.__file__,"
-        " 'sql': str(c.SQL_DIR), 'sources': str(c.DEFAULT_SOURCES_FILE),"
-        " 'raw': str(c.Settings().raw_dir), 'checkout': str(c.PROJECT_ROOT)}))"
+        "import json, metiers, metiers.core.config as c, metiers.core.paths as p;"
+        " print(json.dumps({'module': metiers.__file__,"
+        " 'sql': str(p.SQL_DIR), 'sources': str(p.DEFAULT_SOURCES_FILE),"
+        " 'raw': str(c.Settings().raw_dir), 'checkout': str(p.PROJECT_ROOT)}))"
     )
     result = installed.run(installed.python, "-c", probe, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, outcome(result)
@@ -264,7 +271,7 @@ def test_the_installed_card_page_renders_from_the_wheels_templates(
 ) -> None:
     """`metiers card` of the installed package loads its templates from the wheel and writes
     the page this checkout renders from the same published file."""
-    from metiers import mart, page
+    from metiers.present import mart, page
 
     out = tmp_path / "card.html"
     result = installed.run(

@@ -13,7 +13,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from metiers.api import errors
 from metiers.api.published import PublishedMart
 from metiers.api.routers import ROUTERS
-from metiers.config import DEFAULT_MARTS_DIR, published_path
+from metiers.core.config import published_path
+from metiers.core.paths import DEFAULT_MARTS_DIR
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000

@@ -17,9 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from metiers import mart
 from metiers.api import models
 from metiers.api.published import MartUnavailable
+from metiers.present import mart
 
 log = logging.getLogger(__name__)
 

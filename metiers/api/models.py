@@ -1,7 +1,7 @@
 """The API's response bodies as pydantic models: the OpenAPI schema publishes them, and every
 JSON body is serialized through them.
 
-The documents themselves are built by `metiers.mart` (shared with the JSON export and
+The documents themselves are built by `metiers.present.mart` (shared with the JSON export and
 `metiers figures --format json`); these models describe them field by field, in the order
 they are sent. Fields that are always sent are required (and nullable where the mart may
 hold no value); a field sent on some rows only has a default, and bodies are dumped with
@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from metiers.cards import CARD_FIGURES
-from metiers.display import LANGUAGES
+from metiers.methodology.cards import CARD_FIGURES
+from metiers.methodology.display import LANGUAGES
 
 # The languages and the card's indicators are defined once, in display.py and cards.py.
 Lang = StrEnum("Lang", {code: code for code in LANGUAGES})

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 from starlette.concurrency import run_in_threadpool
 
-from metiers import mart
+from metiers.present import mart
 
 # The client-facing text of each failure; the same words whatever the server's paths.
 NOT_PUBLISHED = "no published mart yet: run `metiers refresh` on the server"

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from metiers.errors import EXIT_INTERNAL, MetiersError
+from metiers.core.errors import EXIT_INTERNAL, MetiersError
 
 # What Typer itself raises to end a command: a chosen exit code, an abort (Ctrl-C) or a usage
 # error it prints with the command's usage line. Those pass through untouched.

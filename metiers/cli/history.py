@@ -20,8 +20,9 @@ from metiers.cli.options import (
     TableOrJson,
     TextOrJson,
 )
-from metiers.config import DEFAULT_MARTS_DIR, DEFAULT_RAW_DIR, DEFAULT_SOURCES_FILE, Settings
-from metiers.errors import EXIT_DATA_REJECTED, EXIT_USAGE, UsageError
+from metiers.core.config import Settings
+from metiers.core.errors import EXIT_DATA_REJECTED, EXIT_USAGE, UsageError
+from metiers.core.paths import DEFAULT_MARTS_DIR, DEFAULT_RAW_DIR, DEFAULT_SOURCES_FILE
 
 app = typer.Typer()
 
@@ -32,7 +33,7 @@ def history_command(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """List the published versions kept under MARTS_DIR/history, newest first."""
-    from metiers.publish import history
+    from metiers.publish.publication import history
 
     rows = history(Settings(marts_dir=marts_dir))
     if output is TextOrJson.json:
@@ -63,7 +64,7 @@ def runs(
 ) -> None:
     """The latest refresh runs, newest first: status, mode, files read and reused, seconds
     per stage, and the task and reason of a failed run (from MARTS_DIR/runs.jsonl)."""
-    from metiers.runs import read_runs, runs_log_path
+    from metiers.publish.runs import read_runs, runs_log_path
 
     settings = Settings(marts_dir=marts_dir)
     log = read_runs(settings)
@@ -111,7 +112,7 @@ def status(
 ) -> None:
     """Freshness: the last publication, the last run, and each source's age against the
     cadence it declares (sources.toml cadence_days); stale sources are marked."""
-    from metiers.status import status_report
+    from metiers.publish.status import status_report
 
     report = status_report(Settings(raw_dir=raw_dir, marts_dir=marts_dir, sources_file=sources))
     if output is TableOrJson.json:
@@ -168,11 +169,11 @@ def changes(
     """Figures that moved between publications, for the content team to review."""
     import polars as pl
 
-    from metiers import mart
-    from metiers.changes import changes_since
-    from metiers.export import csv_safe_frame
-    from metiers.publish import history_path
-    from metiers.sources.registry import load_change_threshold
+    from metiers.core.source_registry import load_change_threshold
+    from metiers.present import mart
+    from metiers.present.export import csv_safe_frame
+    from metiers.publish.changes import changes_since
+    from metiers.publish.publication import history_path
 
     settings = Settings(marts_dir=marts_dir)
     if since:

@@ -148,7 +148,7 @@ def registry_callback(ctx: typer.Context, value: Path) -> Path:
     """The registry is read once here, so a missing or malformed one is a usage error."""
     if ctx.resilient_parsing:
         return value
-    from metiers.sources.registry import RegistryError, load_registry
+    from metiers.core.source_registry import RegistryError, load_registry
 
     try:
         load_registry(value.resolve())

@@ -8,7 +8,7 @@ import json
 import typer
 
 from metiers.cli.options import ServerReportFormat, TextOrJson
-from metiers.config import prepare_environment
+from metiers.core.config import prepare_environment
 
 app = typer.Typer(
     help="The project's local Prefect server, on which `metiers refresh` runs its flow: "
@@ -21,7 +21,7 @@ app = typer.Typer(
 def prefect_start() -> None:
     """Start the local server (or find it running) and print its address; it stops after
     METIERS_PREFECT_SERVER_IDLE_MINUTES (default 30) without a request."""
-    from metiers import orchestrator
+    from metiers.refresh import orchestrator
 
     prepare_environment()
     server = orchestrator.begin()
@@ -34,7 +34,7 @@ def prefect_start() -> None:
 @app.command("status")
 def prefect_status(output: ServerReportFormat = TextOrJson.text) -> None:
     """Say which Prefect server a refresh would use, and whether the local one runs."""
-    from metiers import orchestrator
+    from metiers.refresh import orchestrator
 
     prepare_environment()
     report = orchestrator.status()
@@ -62,7 +62,7 @@ def prefect_status(output: ServerReportFormat = TextOrJson.text) -> None:
 @app.command("stop")
 def prefect_stop() -> None:
     """Stop the local server now (a later refresh starts it again)."""
-    from metiers import orchestrator
+    from metiers.refresh import orchestrator
 
     prepare_environment()
     stopped = orchestrator.stop()

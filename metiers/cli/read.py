@@ -23,7 +23,7 @@ from metiers.cli.options import (
     output_file_callback,
     output_folder_callback,
 )
-from metiers.config import DEFAULT_MARTS_DIR
+from metiers.core.paths import DEFAULT_MARTS_DIR
 
 app = typer.Typer()
 
@@ -36,7 +36,8 @@ def figures(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """Show the card of one métier from the published mart."""
-    from metiers import cards, mart
+    from metiers.methodology import cards
+    from metiers.present import mart
 
     with mart.connect_published(marts_dir) as connection:
         if output is TextOrJson.json:
@@ -56,7 +57,8 @@ def list_command(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """List the métiers of the published mart."""
-    from metiers import display, mart
+    from metiers.methodology import display
+    from metiers.present import mart
 
     with mart.connect_published(marts_dir) as connection:
         rows = mart.list_metiers(connection, lang.value)
@@ -82,7 +84,7 @@ def search(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """Find métiers by title or ESCO label, ignoring case and accents."""
-    from metiers import mart
+    from metiers.present import mart
 
     with mart.connect_published(marts_dir) as connection:
         rows = mart.search(connection, text, lang.value if lang else None)
@@ -123,7 +125,7 @@ def card(
 ) -> None:
     """Write the card of one métier as a self-contained HTML page (no network needed to view
     it), with the headcount trend chart inline."""
-    from metiers import mart, page
+    from metiers.present import mart, page
 
     with mart.connect_published(marts_dir) as connection:
         html = page.render(connection, slug, lang.value)
@@ -157,7 +159,7 @@ def export(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """Export the published mart (read-only) as JSON, CSV or Parquet files."""
-    from metiers.export import export as write_export
+    from metiers.present.export import export as write_export
 
     written = write_export(marts_dir, out, output.value, separator)
     typer.echo(f"wrote {len(written)} file(s) to {out}")
@@ -177,8 +179,8 @@ def dictionary(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """Print the data dictionary of the published mart, from its table and column comments."""
-    from metiers import mart
-    from metiers.dictionary import render
+    from metiers.present import mart
+    from metiers.present.dictionary import render
 
     with mart.connect_published(marts_dir) as connection:
         text = render(connection)
@@ -196,7 +198,7 @@ def query(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """Run read-only SQL on the published file; statements that write are refused."""
-    from metiers.query import as_csv, as_json, as_table, run_query
+    from metiers.present.query import as_csv, as_json, as_table, run_query
 
     result = run_query(sql, marts_dir)
     if output is TableCsvOrJson.json:

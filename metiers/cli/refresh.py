@@ -20,18 +20,16 @@ from metiers.cli.options import (
     folder_problem,
     registry_callback,
 )
-from metiers.config import (
-    DEFAULT_MARTS_DIR,
+from metiers.core.config import (
     DEFAULT_MIN_RECORDS,
-    DEFAULT_RAW_DIR,
-    DEFAULT_SOURCES_FILE,
     SCHEDULE_CRON,
     SCHEDULE_NAME,
     SCHEDULE_TIMEZONE,
     Settings,
     prepare_environment,
 )
-from metiers.errors import EXIT_DATA_REJECTED, UsageError
+from metiers.core.errors import EXIT_DATA_REJECTED, UsageError
+from metiers.core.paths import DEFAULT_MARTS_DIR, DEFAULT_RAW_DIR, DEFAULT_SOURCES_FILE
 
 app = typer.Typer()
 
@@ -155,11 +153,11 @@ def refresh(
         check_folders(settings)
         publication = None
         if not full:
-            from metiers.pipeline import refresh_if_unchanged
+            from metiers.refresh.pipeline import refresh_if_unchanged
 
             publication = refresh_if_unchanged(settings, trigger="cli")
         if publication is None and prefect:
-            from metiers import orchestrator
+            from metiers.refresh import orchestrator
 
             # The server boots while Prefect and the flow are imported.
             server = orchestrator.flow_server()
@@ -187,7 +185,7 @@ def refresh(
                 data_docs=report,
             )
         elif publication is None:
-            from metiers.pipeline import run_refresh
+            from metiers.refresh.pipeline import run_refresh
 
             # Our progress lines only: the libraries' own INFO chatter stays quiet. One
             # handler per process (tests invoke the command many times).
@@ -237,7 +235,7 @@ def validate(
     when a file is rejected; quarantine reports and the HTML report are written as in a
     refresh."""
     prepare_environment()
-    from metiers.pipeline import validate_only
+    from metiers.refresh.pipeline import validate_only
 
     settings = Settings(raw_dir=raw_dir, marts_dir=marts_dir, sources_file=sources)
     check_folders(settings)
@@ -264,7 +262,7 @@ def rollback(
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
     """Publish an earlier version from history again, atomically."""
-    from metiers.publish import rollback as roll_back
+    from metiers.publish.publication import rollback as roll_back
 
     restored = roll_back(Settings(marts_dir=marts_dir), version)
     typer.echo(f"published version {restored} again")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from metiers.cli.options import MartsDir
-from metiers.config import DEFAULT_MARTS_DIR
+from metiers.core.paths import DEFAULT_MARTS_DIR
 
 app = typer.Typer()
 

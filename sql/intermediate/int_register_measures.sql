@@ -1,5 +1,5 @@
 -- What each weighted register figure averages, per record: a mean (estimate `mean` in
--- metiers/figures.py) is the weighted mean of its measure, a share (`share`) the weighted
+-- metiers/methodology/figures.py) is the weighted mean of its measure, a share (`share`) the weighted
 -- mean of a 0/1 measure. One column per figure, named after it: int_metier_years averages
 -- every column, int_figures publishes each, int_register_reliability gives each its CV.
 CREATE OR REPLACE VIEW intermediate.int_register_measures AS

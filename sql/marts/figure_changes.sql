@@ -1,5 +1,5 @@
 -- What moved since the previous publication, for the content team to review. Created empty
--- here with its documentation; metiers/changes.py fills it at publication.
+-- here with its documentation; metiers/publish/changes.py fills it at publication.
 CREATE OR REPLACE TABLE figure_changes (
     slug VARCHAR NOT NULL,
     indicator VARCHAR NOT NULL,

@@ -1,7 +1,7 @@
 -- The card of each métier as ready display strings, one row per language. Created empty
--- here with its documentation; metiers/cards.py fills it from metier_figures. The figures'
+-- here with its documentation; metiers/methodology/cards.py fills it from metier_figures. The figures'
 -- string columns and their comments are rendered from the figure registry
--- (metiers/figures.py, the placeholders in double braces).
+-- (metiers/methodology/figures.py, the placeholders in double braces).
 CREATE OR REPLACE TABLE metier_cards (
     slug VARCHAR NOT NULL,
     lang VARCHAR NOT NULL,

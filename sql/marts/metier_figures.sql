@@ -3,7 +3,7 @@
 -- publisher flag, whether an editorial override set it and, when it is withheld, why.
 -- Pivoted from the long form (int_figures_reconciled) on the figure registry
 -- (meta_figure_registry): a value column per indicator, then `<figure>_<what>` columns per
--- figure. The `{{ ... }}` lists and comments are rendered from metiers/figures.py.
+-- figure. The `{{ ... }}` lists and comments are rendered from metiers/methodology/figures.py.
 CREATE OR REPLACE TABLE metier_figures AS
 WITH grid AS (
     -- every métier with every declared indicator, so every column exists for every métier

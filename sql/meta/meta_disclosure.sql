@@ -1,5 +1,5 @@
 -- The disclosure rules in force for this file, one row per indicator. Filled by
--- metiers/build.py from the [disclosure] table of sources.toml (metiers/disclosure.py); the
+-- metiers/build/marts.py from the [disclosure] table of sources.toml (metiers/methodology/disclosure.py); the
 -- models read their thresholds from here.
 CREATE OR REPLACE TABLE meta_disclosure (
     indicator VARCHAR NOT NULL,

@@ -1,5 +1,5 @@
 -- The card's figures and the indicators they are made of, one row per indicator. Filled by
--- metiers/build.py from the figure registry (metiers/figures.py) before the other models
+-- metiers/build/marts.py from the figure registry (metiers/methodology/figures.py) before the other models
 -- run: they join it instead of listing figures.
 CREATE OR REPLACE TABLE meta_figure_registry (
     indicator VARCHAR NOT NULL,
@@ -14,7 +14,7 @@ CREATE OR REPLACE TABLE meta_figure_registry (
     placement VARCHAR NOT NULL
 );
 
-COMMENT ON TABLE meta_figure_registry IS 'The figures of the card this file was built with (metiers/figures.py): one row per indicator, the value columns of metier_figures, in the card''s order.';
+COMMENT ON TABLE meta_figure_registry IS 'The figures of the card this file was built with (metiers/methodology/figures.py): one row per indicator, the value columns of metier_figures, in the card''s order.';
 COMMENT ON COLUMN meta_figure_registry.indicator IS 'Indicator: a value column of metier_figures and the indicator of metier_figure_lineage.';
 COMMENT ON COLUMN meta_figure_registry.figure IS 'Figure of the card the indicator belongs to: the prefix of its companion columns in metier_figures (salary_senior groups its median and 90th percentile).';
 COMMENT ON COLUMN meta_figure_registry.position IS 'Order of the indicator on the card and in metier_figures.';

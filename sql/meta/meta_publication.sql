@@ -1,4 +1,4 @@
--- One row describing this published file. Filled by metiers/publish.py.
+-- One row describing this published file. Filled by metiers/publish/publication.py.
 CREATE OR REPLACE TABLE meta_publication (
     version VARCHAR NOT NULL,
     run_id VARCHAR NOT NULL,

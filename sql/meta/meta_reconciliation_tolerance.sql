@@ -1,5 +1,5 @@
 -- Tolerances beyond which candidate values of a figure are listed as conflicts.
--- Filled by metiers/build.py from [reconciliation.tolerance] in sources.toml.
+-- Filled by metiers/build/marts.py from [reconciliation.tolerance] in sources.toml.
 CREATE OR REPLACE TABLE meta_reconciliation_tolerance (
     indicator VARCHAR NOT NULL,
     relative DOUBLE,

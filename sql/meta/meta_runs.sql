@@ -1,5 +1,5 @@
 -- Every refresh run up to and including the one that published this file. Filled by
--- metiers/publish.py from the run log (MARTS_DIR/runs.jsonl).
+-- metiers/publish/publication.py from the run log (MARTS_DIR/runs.jsonl).
 CREATE OR REPLACE TABLE meta_runs (
     run_id VARCHAR NOT NULL,
     started_at TIMESTAMP WITH TIME ZONE NOT NULL,

@@ -1,4 +1,4 @@
--- Age of every declared source when this file was built. Filled by metiers/build.py.
+-- Age of every declared source when this file was built. Filled by metiers/build/marts.py.
 CREATE OR REPLACE TABLE meta_source_freshness (
     source_id VARCHAR NOT NULL,
     cadence_days INTEGER,

@@ -1,4 +1,4 @@
--- The source registry (sources.toml) the refresh ran with. Filled by metiers/build.py.
+-- The source registry (sources.toml) the refresh ran with. Filled by metiers/build/marts.py.
 CREATE OR REPLACE TABLE meta_source_registry (
     source_id VARCHAR NOT NULL,
     description VARCHAR,

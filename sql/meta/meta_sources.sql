@@ -1,4 +1,4 @@
--- Every raw file the refresh read. Filled by metiers/build.py from the ingest results.
+-- Every raw file the refresh read. Filled by metiers/build/marts.py from the ingest results.
 CREATE OR REPLACE TABLE meta_sources (
     source VARCHAR NOT NULL,
     path VARCHAR NOT NULL,

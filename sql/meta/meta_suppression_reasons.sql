@@ -1,6 +1,6 @@
 -- Why a value is withheld or missing: each code disclosure control writes, the parameters
--- its wording names and the wording itself, one row per code. Filled by metiers/build.py
--- from metiers/display.py (REASONS, the one table of wordings); the models render the
+-- its wording names and the wording itself, one row per code. Filled by metiers/build/marts.py
+-- from metiers/methodology/display.py (REASONS, the one table of wordings); the models render the
 -- mart's English text from it (macros.suppression_text, macros.cell_suppression_text).
 CREATE OR REPLACE TABLE meta_suppression_reasons (
     code VARCHAR NOT NULL,

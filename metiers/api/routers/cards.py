@@ -10,7 +10,6 @@ import duckdb
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from metiers import mart, page
 from metiers.api.dependencies import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -22,6 +21,7 @@ from metiers.api.dependencies import (
 )
 from metiers.api.errors import INVALID, NOT_FOUND, require_slug
 from metiers.api.models import Body, CardDocument, Lang, Regions, Salaries, Trend
+from metiers.present import mart, page
 
 # What every route of a métier may answer besides its 200.
 router = APIRouter(tags=["cards"], responses={**NOT_MODIFIED, **NOT_FOUND, **INVALID})

@@ -6,7 +6,6 @@ import duckdb
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from metiers import mart
 from metiers.api.dependencies import (
     IF_NONE_MATCH,
     NOT_MODIFIED,
@@ -17,6 +16,7 @@ from metiers.api.dependencies import (
 )
 from metiers.api.errors import INVALID
 from metiers.api.models import Lang, MetierList
+from metiers.present import mart
 
 router = APIRouter(tags=["métiers"])
 SEARCH_LIMIT = 50

@@ -1,0 +1,1 @@
+"""Stage 3, build: run sql/ into a new DuckDB file."""

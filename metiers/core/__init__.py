@@ -1,0 +1,1 @@
+"""Foundations every stage uses: paths, settings, the source registry, errors, timing."""

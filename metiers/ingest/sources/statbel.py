@@ -1,0 +1,384 @@
+"""Statbel files as Statbel ships them: the REFNIS code list of administrative units and the
+open-data text tables (`CD_*` codes, `TX_*_FR/NL/DE/EN` texts, `MS_*` measures).
+
+`read_refnis` output, one row per unit in file order:
+
+- `code` (text, 5 digits, leading zeros kept: `01000`);
+- `name_fr`, `name_nl` (text, as the file writes them: countries and regions in UPPER CASE);
+- `language` (the French `Langue` column: F, N, D, FN; null for aggregates) and
+  `language_nl` (the Dutch `Taal` column: the same letters but NF for Brussels);
+- `level`: kingdom, region, province, arrondissement or municipality, from the code alone:
+  first digit 0 -> `01000` kingdom, other `0x000` region; second digit 0 -> province
+  (`10000` ... `90000`, and `20001` Vlaams-Brabant / `20002` Brabant wallon since the 1995
+  split); `xx000` -> arrondissement; anything else -> municipality (`11002` Anvers);
+- `nuts2` (text or null): the Belgian NUTS-2 code the register uses. A province has its own;
+  `04000` (Brussels-Capital region) is BE10; an arrondissement or municipality takes the one
+  of its province, found from the first digit of its code, except under 2 where the first two
+  digits decide (21 Brussels -> BE10, 23 Halle-Vilvoorde and 24 Leuven -> BE24 Vlaams-Brabant,
+  25 Nivelles -> BE31 Brabant wallon). The kingdom and the Flemish and Walloon regions have
+  none;
+- `source_row` (Int64): 1 for the first record under the header.
+
+`nuts2_regions` reduces that list to the 11 register NUTS-2 areas (see its docstring).
+
+`read_opendata` output: every column of the file, names lower-cased; `cd_*` as text (leading
+zeros kept, surrounding spaces trimmed), `ms_*` as Float64, all others as text; then
+`source_row`.
+
+Options (all optional; `StatbelOptions` in metiers/core/adapter_options.py):
+
+- `encoding`: "auto" (default): UTF-8 (BOM dropped) if the bytes
+  are valid UTF-8, else Latin-1. Any Python codec name forces that codec, and bytes it cannot
+  decode reject the file (no silent replacement characters).
+- `separator`: "auto" (default) sniffs `|`, `;` or tab on the header line; or one character.
+- `decimal` (open data): "auto" (default) reads `ms_*` with a decimal comma when some cell
+  holds a `,` and none holds a `.`; "." or "," forces it.
+- `kind` (`read` only): "auto" (default), "refnis" or "opendata".
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from metiers.core.adapter_options import StatbelOptions, parse_options
+from metiers.core.errors import DataProblem, DataRejected
+from metiers.core.limits import Limits
+from metiers.ingest.sources.base import SAMPLE_SIZE, SOURCE_ROW, read_error
+from metiers.ingest.sources.limits import check_cells, check_text_file
+
+SUFFIXES = (".csv", ".txt")
+
+REFNIS_HEADER = "code ins"
+REFNIS_COLUMNS = ("code", "name_fr", "language", "code_nis", "name_nl", "language_nl")
+SNIFFED_SEPARATORS = ("|", ";", "\t")
+
+KINGDOM = "kingdom"
+REGION = "region"
+PROVINCE = "province"
+ARRONDISSEMENT = "arrondissement"
+MUNICIPALITY = "municipality"
+LEVELS = (KINGDOM, REGION, PROVINCE, ARRONDISSEMENT, MUNICIPALITY)
+
+# REFNIS code of each province (and of the Brussels-Capital region) -> register NUTS-2 code.
+NUTS2_BY_REFNIS = {
+    "04000": "BE10",
+    "10000": "BE21",
+    "70000": "BE22",
+    "40000": "BE23",
+    "20001": "BE24",
+    "30000": "BE25",
+    "20002": "BE31",
+    "50000": "BE32",
+    "60000": "BE33",
+    "80000": "BE34",
+    "90000": "BE35",
+}
+# Arrondissements whose code starts with 2 sit in Brussels or in one of the two Brabants.
+NUTS2_BY_BRABANT_PREFIX = {"21": "BE10", "23": "BE24", "24": "BE24", "25": "BE31"}
+
+CODE_PATTERN = re.compile(r"^[0-9]{5}$")
+PROVINCE_PREFIX_FR = re.compile(r"^Province (?:de la |de |du |d')", re.IGNORECASE)
+PROVINCE_PREFIX_NL = re.compile(r"^Provincie ", re.IGNORECASE)
+# Words left in lower case when an UPPER-CASE name is title-cased (not at the start).
+SMALL_WORDS = frozenset({"de", "du", "des", "la", "le", "les", "et", "van", "het", "der", "en"})
+
+
+def refnis_level(code: str) -> str | None:
+    """Administrative level of a REFNIS code, None when the code fits no level."""
+    if not CODE_PATTERN.match(code):
+        return None
+    if code[0] == "0":
+        if code == "01000":
+            return KINGDOM
+        return REGION if code[2:] == "000" and code[1] in "234" else None
+    if code[1] == "0":
+        return PROVINCE
+    if code[2:] == "000":
+        return ARRONDISSEMENT
+    return MUNICIPALITY
+
+
+def refnis_nuts2(code: str) -> str | None:
+    """Register NUTS-2 code of a REFNIS unit (see the module docstring), None if it has none."""
+    level = refnis_level(code)
+    if level in (KINGDOM, REGION, PROVINCE):
+        return NUTS2_BY_REFNIS.get(code)
+    if level is None:
+        return None
+    if code[0] == "2":
+        return NUTS2_BY_BRABANT_PREFIX.get(code[:2])
+    return NUTS2_BY_REFNIS.get(f"{code[0]}0000")
+
+
+def title_case(name: str) -> str:
+    """`RÉGION DE BRUXELLES-CAPITALE` -> `Région de Bruxelles-Capitale`; mixed case unchanged."""
+    if name != name.upper():
+        return name
+    words = []
+    for position, word in enumerate(name.lower().split(" ")):
+        if position and word in SMALL_WORDS:
+            words.append(word)
+        else:
+            words.append("-".join(part[:1].upper() + part[1:] for part in word.split("-")))
+    return " ".join(words)
+
+
+def read(
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> pl.DataFrame:
+    """REFNIS when the header starts with `Code INS` (or kind is "refnis"), else open data.
+    The file is checked against `limits` before it is decoded whole."""
+    plan = parse_options(StatbelOptions, options)
+    kind = plan.kind
+    if kind == "auto":
+        text = _decode(path, plan, limits)
+        first = text.split("\n", 1)[0].lstrip('"').strip().lower()
+        kind = "refnis" if first.startswith(REFNIS_HEADER) else "opendata"
+    if kind == "refnis":
+        return read_refnis(path, plan, limits)
+    return read_opendata(path, plan, limits)
+
+
+def read_refnis(
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> pl.DataFrame:
+    """The REFNIS list (`Code INS;Entités administratives;Langue;Code NIS;...`) with each
+    unit's level and register NUTS-2 code."""
+    plan = parse_options(StatbelOptions, options)
+    text = _decode(path, plan, limits)
+    separator = _separator_for(path, plan, text, default=";")
+    table = _parse(path, text, separator)
+    check_cells(table, path, limits)
+    header = [str(cell or "").strip() for cell in table.row(0)] if table.height else []
+    if not header or header[0].lower() != REFNIS_HEADER or table.width < len(REFNIS_COLUMNS):
+        raise read_error(
+            path,
+            "not a REFNIS list: expected the header 'Code INS;Entités administratives;Langue;"
+            f"Code NIS;Administratieve eenheden;Taal', found {header[:6]}",
+        )
+    body = table.slice(1).with_row_index(SOURCE_ROW, offset=1)
+    body = body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    raw = table.columns
+    extra = raw[len(REFNIS_COLUMNS) :]
+    problems = []
+    if extra:
+        filled = body.filter(pl.any_horizontal(_cleaned(name).is_not_null() for name in extra))
+        if filled.height:
+            rule = f"empty: only {len(REFNIS_COLUMNS)} REFNIS columns (codes shown)"
+            problems.append(_problem(path, filled, "columns after 'Taal'", rule, values=raw[0]))
+    frame = body.select(
+        *[_cleaned(name).alias(alias) for name, alias in zip(raw, REFNIS_COLUMNS, strict=False)],
+        SOURCE_ROW,
+    )
+    codes = frame["code"].to_list()
+    levels = [refnis_level(code or "") for code in codes]
+    frame = frame.with_columns(
+        pl.Series("level", levels, dtype=pl.String),
+        pl.Series("nuts2", [refnis_nuts2(code or "") for code in codes], dtype=pl.String),
+    )
+    bad_codes = frame.filter(pl.col("level").is_null())
+    if bad_codes.height:
+        problems.append(
+            _problem(path, bad_codes, "Code INS", "REFNIS code (5 digits of a known level)")
+        )
+    mismatched = frame.filter(pl.col("code").ne_missing(pl.col("code_nis")))
+    if mismatched.height:
+        problems.append(_problem(path, mismatched, "Code NIS", "same code as 'Code INS'"))
+    if problems:
+        raise DataRejected(problems, stage="ingest")
+    return frame.select(
+        "code", "name_fr", "name_nl", "language", "language_nl", "level", "nuts2", SOURCE_ROW
+    )
+
+
+def nuts2_regions(refnis: pl.DataFrame) -> pl.DataFrame:
+    """One row per register NUTS-2 code (BE10, BE21 ... BE35: 11 with a full REFNIS list).
+
+    Columns: `nuts2`, `code` (the REFNIS code the names come from), `name_fr` and `name_nl`
+    (short names: `Province d'Anvers` -> `Anvers`, `Provincie Antwerpen` -> `Antwerpen`;
+    the file's case otherwise kept, e.g. `Brabant Flamand`; the Brussels region, in UPPER CASE
+    in the file, title-cased: `Région de Bruxelles-Capitale`, `Brussels Hoofdstedelijk
+    Gewest`), `label_fr` and `label_nl` (the names exactly as in the file). Sorted by `nuts2`.
+    """
+    units = refnis.filter(
+        pl.col("code").is_in(list(NUTS2_BY_REFNIS)) & pl.col("level").is_in([REGION, PROVINCE])
+    )
+    rows = []
+    for code, label_fr, label_nl in units.select("code", "name_fr", "name_nl").iter_rows():
+        rows.append(
+            {
+                "nuts2": NUTS2_BY_REFNIS[code],
+                "code": code,
+                "name_fr": title_case(PROVINCE_PREFIX_FR.sub("", label_fr or "")),
+                "name_nl": title_case(PROVINCE_PREFIX_NL.sub("", label_nl or "")),
+                "label_fr": label_fr,
+                "label_nl": label_nl,
+            }
+        )
+    schema = dict.fromkeys(
+        ("nuts2", "code", "name_fr", "name_nl", "label_fr", "label_nl"), pl.String
+    )
+    return pl.DataFrame(rows, schema=schema, orient="row").sort("nuts2")
+
+
+def read_opendata(
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> pl.DataFrame:
+    """A Statbel open-data table: `cd_*` text, `tx_*` text, `ms_*` Float64, others text."""
+    plan = parse_options(StatbelOptions, options)
+    text = _decode(path, plan, limits)
+    separator = _separator_for(path, plan, text)
+    header_line = text.split("\n", 1)[0].rstrip("\r")
+    names = next(csv.reader([header_line], delimiter=separator))
+    table = _parse(path, text, separator)
+    check_cells(table, path, limits)
+    if table.width != len(names) or table.height == 0:
+        raise read_error(path, f"header of {len(names)} columns does not match the table")
+    body = table.slice(1)
+    lowered = [name.strip().lower() for name in names]
+    keep = []
+    originals = {}
+    for position, name in enumerate(lowered):
+        column = body.columns[position]
+        if not name:
+            # Trailing separators: nameless columns without content are dropped.
+            if body[column].drop_nulls().str.strip_chars().eq("").all():
+                continue
+            name = f"column_{position + 1}"
+        keep.append((column, name))
+        originals[name] = names[position].strip()
+    doubles = sorted({name for _, name in keep if [n for _, n in keep].count(name) > 1})
+    if doubles:
+        raise read_error(path, f"columns named twice (ignoring case): {doubles}")
+    frame = body.select(pl.col(column).alias(name) for column, name in keep)
+    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+        pl.col(SOURCE_ROW).cast(pl.Int64)
+    )
+
+    measures = [name for _, name in keep if name.startswith("ms_")]
+    decimal = plan.decimal
+    if decimal == "auto":
+        # A decimal comma when some measure holds a `,` and none a `.` (Statbel writes no
+        # thousands separators, so `1,5` cannot be one thousand five hundred).
+        has_comma = _any_contains(frame, measures, ",")
+        has_point = _any_contains(frame, measures, ".")
+        decimal = "," if has_comma and not has_point else "."
+
+    problems = []
+    converted = []
+    for _, name in keep:
+        if name.startswith("cd_"):
+            converted.append(_cleaned(name).alias(name))
+        elif name.startswith("ms_"):
+            cell = _cleaned(name)
+            if decimal == ",":
+                cell = cell.str.replace(",", ".", literal=True)
+            number = pl.when(cell.str.contains(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$")).then(cell)
+            converted.append(number.cast(pl.Float64).alias(name))
+            bad = frame.filter(_cleaned(name).is_not_null() & number.is_null())
+            if bad.height:
+                rule = f"type: number (decimal mark {decimal!r})"
+                problems.append(_problem(path, bad, originals[name], rule, values=name))
+        else:
+            converted.append(pl.col(name))
+    if problems:
+        raise DataRejected(problems, stage="ingest")
+    return frame.select(*converted, SOURCE_ROW)
+
+
+def _separator_for(path: Path, plan: StatbelOptions, text: str, default: str | None = None) -> str:
+    if plan.separator != "auto":
+        return plan.separator
+    header = text.split("\n", 1)[0]
+    counts = {separator: header.count(separator) for separator in SNIFFED_SEPARATORS}
+    best = max(counts, key=lambda separator: counts[separator])
+    if counts[best]:
+        return best
+    if default:
+        return default
+    raise read_error(path, "no '|', ';' or tab in the header line: set the 'separator' option")
+
+
+def _decode(path: Path, plan: StatbelOptions, limits: Limits | None = None) -> str:
+    check_text_file(path, limits, plan.separator)
+    data = path.read_bytes()
+    if not data:
+        raise read_error(path, "file is empty")
+    if plan.codec == "auto":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    else:
+        try:
+            text = data.decode(plan.codec)
+        except UnicodeDecodeError as error:
+            raise read_error(
+                path,
+                f"unreadable as {plan.encoding} (byte {error.start}: {error.reason}); "
+                "Statbel files are often Latin-1: set encoding to 'latin-1' or 'auto'",
+            ) from error
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise read_error(path, "file holds no header")
+    return text
+
+
+def _parse(path: Path, text: str, separator: str) -> pl.DataFrame:
+    """Every line as text fields, the header line included (row 0)."""
+    try:
+        return pl.read_csv(
+            text.encode("utf-8"),
+            separator=separator,
+            has_header=False,
+            infer_schema=False,
+            quote_char='"',
+        )
+    except pl.exceptions.PolarsError as error:
+        raise read_error(path, f"unreadable as delimited text ({error})") from error
+
+
+def _any_contains(frame: pl.DataFrame, columns: list[str], mark: str) -> bool:
+    if not columns:
+        return False
+    found = pl.any_horizontal(
+        pl.col(name).str.contains(mark, literal=True).any() for name in columns
+    )
+    return bool(frame.select(found).item())
+
+
+def _cleaned(name: str) -> pl.Expr:
+    cell = pl.col(name).str.strip_chars()
+    return pl.when(cell == "").then(None).otherwise(cell)
+
+
+def _problem(
+    path: Path,
+    bad: pl.DataFrame,
+    column: str,
+    rule: str,
+    values: str | None = None,
+) -> DataProblem:
+    head = bad.head(SAMPLE_SIZE)
+    if values is None:
+        values = "code" if "code" in head.columns else head.columns[0]
+    return DataProblem(
+        file=str(path),
+        column=column,
+        rule=rule,
+        sample=head[values].to_list(),
+        rows=head[SOURCE_ROW].to_list(),
+        count=bad.height,
+    )

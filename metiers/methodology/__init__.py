@@ -1,0 +1,1 @@
+"""What a figure is: its declaration, its disclosure rule and its wording per language."""

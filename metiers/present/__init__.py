@@ -1,0 +1,1 @@
+"""Readers of the published file: cards, pages, exports, queries, the data dictionary."""

@@ -1,0 +1,49 @@
+"""`metiers status`: what is published, how the last run went, and which sources are stale."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from metiers.core.config import Settings
+from metiers.ingest.freshness import source_freshness
+from metiers.publish.runs import read_runs
+
+
+def _publication(settings: Settings, now: datetime) -> dict[str, Any] | None:
+    if not settings.published_path.exists():
+        return None
+    try:
+        with duckdb.connect(str(settings.published_path), read_only=True) as connection:
+            rows = connection.sql(
+                "SELECT version, published_at, reference_year FROM meta_publication"
+            ).fetchall()
+    except duckdb.Error as error:
+        return {"version": None, "published_at": None, "age_days": 0.0, "error": str(error)}
+    if not rows:
+        return None
+    version, published_at, reference_year = rows[0]
+    return {
+        "version": version,
+        "published_at": published_at.isoformat(),
+        "age_days": round((now - published_at).total_seconds() / 86400, 2),
+        "reference_year": reference_year,
+    }
+
+
+def status_report(settings: Settings, now: datetime | None = None) -> dict[str, Any]:
+    """The publication, the last run and every source's freshness, as of `now`."""
+    now = now or datetime.now(UTC)
+    sources = [row.as_row() for row in source_freshness(settings, now)]
+    recorded = read_runs(settings)
+    return {
+        "checked_at": now.isoformat(),
+        "publication": _publication(settings, now),
+        "last_run": recorded[-1] if recorded else None,
+        # Lines of runs.jsonl that were not a run record (torn, edited, stray bytes).
+        "skipped_run_lines": recorded.skipped,
+        "sources": sources,
+        "stale_sources": [row["source_id"] for row in sources if row["stale"]],
+    }
