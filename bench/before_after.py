@@ -29,10 +29,13 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from default_path import command  # noqa: E402
+
 DEFAULT_BASELINE = "ef7a79e"
 
 
@@ -57,21 +60,7 @@ def run(checkout: Path, args: list[str], work: Path) -> float:
         "PREFECT_HOME": str(work / ".prefect"),
         "DO_NOT_TRACK": "1",
     }
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "metiers", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=work,
-        timeout=3600,
-    )
-    elapsed = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(
-            f"{checkout}: metiers {' '.join(args)} failed ({done.returncode}):\n{done.stderr}"
-        )
-    return elapsed
+    return command(args, env, cwd=work)[0]
 
 
 def summary(samples: list[float]) -> str:

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def command(args: list[str], env: dict[str, str]) -> tuple[float, str]:
+def command(args: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, str]:
     """Wall seconds of one `metiers` command in a process of its own, and its output."""
     started = time.perf_counter()
     done = subprocess.run(
@@ -45,6 +45,7 @@ def command(args: list[str], env: dict[str, str]) -> tuple[float, str]:
         capture_output=True,
         text=True,
         env=env,
+        cwd=cwd,
         timeout=3600,
     )
     elapsed = time.perf_counter() - started

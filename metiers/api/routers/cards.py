@@ -41,6 +41,22 @@ def text_ok(media_type: str) -> dict[int | str, dict[str, Any]]:
     }
 
 
+RenderOf = Callable[[duckdb.DuckDBPyConnection, str, str], str]
+
+
+async def _rendered(
+    request: VersionedRequest, kind: str, render: RenderOf, media_type: str, slug: str, lang: Lang
+) -> Response:
+    """A métier's page or chart (`render(cursor, slug, lang)`), built once per version."""
+
+    def build(cursor: duckdb.DuckDBPyConnection) -> bytes:
+        require_slug(cursor, slug)
+        return render(cursor, slug, lang.value).encode()
+
+    body = await request.snapshot.body_async((kind, slug, lang), build)
+    return request.respond(body, media_type=media_type)
+
+
 # Declared before /metiers/{slug}, which would otherwise take "x.html" as a slug.
 @router.get(
     "/metiers/{slug}.html",
@@ -50,12 +66,7 @@ def text_ok(media_type: str) -> dict[int | str, dict[str, Any]]:
     openapi_extra=IF_NONE_MATCH,
 )
 async def card_page(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
-    def build(cursor: duckdb.DuckDBPyConnection) -> bytes:
-        require_slug(cursor, slug)
-        return page.render(cursor, slug, lang.value).encode()
-
-    body = await request.snapshot.body_async(("html", slug, lang), build)
-    return request.respond(body, media_type=HTML)
+    return await _rendered(request, "html", page.render, HTML, slug, lang)
 
 
 @router.get(
@@ -66,12 +77,7 @@ async def card_page(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.f
     openapi_extra=IF_NONE_MATCH,
 )
 async def trend_chart(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
-    def build(cursor: duckdb.DuckDBPyConnection) -> bytes:
-        require_slug(cursor, slug)
-        return page.render_trend_svg(cursor, slug, lang.value).encode()
-
-    body = await request.snapshot.body_async(("svg", slug, lang), build)
-    return request.respond(body, media_type=SVG)
+    return await _rendered(request, "svg", page.render_trend_svg, SVG, slug, lang)
 
 
 @router.get(
