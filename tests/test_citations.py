@@ -4,18 +4,24 @@ bundled sample, which cites itself as sample data and never a real publisher."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import tomllib
+from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import BUNDLED_RAW
+from deliverytools import copy_published
+from fastapi.testclient import TestClient
 
+from metiers.api import ApiSettings, create_app
 from metiers.core.config import Settings
 from metiers.core.paths import DEFAULT_SOURCES_FILE
 from metiers.core.source_registry import RegistryError, parse_registry
 from metiers.methodology import cards
 from metiers.present import mart
+from metiers.present.export import export_json
 
 SEED_SLUG = "directeur-directrice-de-postproduction"
 SAMPLE_WORDS = {
@@ -164,3 +170,25 @@ def test_each_figure_is_cited_in_the_card_language(bundled_mart: Settings) -> No
     )
     # a source without `citations` records its one citation and no language of its own
     assert registry["statbel_refnis"][1:] == (None, None, None)
+
+
+def test_the_api_and_the_json_export_cite_in_the_card_language(
+    bundled_mart: Settings, tmp_path: Path
+) -> None:
+    facts = _facts_row(SEED_SLUG, "freelance_rate")
+    register = tomllib.loads(DEFAULT_SOURCES_FILE.read_text(encoding="utf-8"))["sources"][
+        "register"
+    ]["citations"]
+    marts = copy_published(bundled_mart, tmp_path / "marts")
+    client = TestClient(create_app(ApiSettings(marts_dir=marts.marts_dir)))
+    with duckdb.connect(str(marts.published_path), read_only=True) as connection:
+        export_json(connection, tmp_path / "export")
+    exported = json.loads(
+        (tmp_path / "export" / "metiers" / f"{SEED_SLUG}.json").read_text(encoding="utf-8")
+    )
+    for lang in SAMPLE_WORDS:
+        served = client.get(f"/metiers/{SEED_SLUG}", params={"lang": lang}).json()
+        for document in (served, exported["cards"][lang]):
+            by_figure = {entry["indicator"]: entry for entry in document["figures"]}
+            assert by_figure["freelance_rate"]["citation"] == facts[f"source_{lang}"]
+            assert by_figure["headcount"]["citation"] == register[lang]
