@@ -696,61 +696,69 @@ FACTS_HEADER = [
     "source",
     "source_url",
     "note",
+    "source_fr",
+    "source_nl",
+    "source_en",
 ]
-MEDIARTE = ("Mediarte – barème indicatif des freelances audiovisuels", "https://www.mediarte.be")
-AGORIA = ("Agoria – enquête tarifs freelances ICT", "https://www.agoria.be")
+# The sample's figures are invented: every row cites the sample itself, in each card language,
+# never a real publisher (no address either).
+SAMPLE_CITATIONS = {
+    "fr": "données d'exemple (synthétiques)",
+    "nl": "voorbeeldgegevens (synthetisch)",
+    "en": "sample data (synthetic)",
+}
+SAMPLE = (SAMPLE_CITATIONS["fr"], "")
 # slug, indicator, value, min, max, unit, year, region ("" = Belgium), (source, url), note
 # fmt: off
 FACTS: list[tuple] = [
-    (POSTPROD, "freelance_rate", None, 1500, 2500, "eur_per_week", 2025, "", MEDIARTE,
+    (POSTPROD, "freelance_rate", None, 1500, 2500, "eur_per_week", 2025, "", SAMPLE,
      "Superviseur de postproduction confirmé sur une grosse production"),
     (POSTPROD, "budget_share", None, 0.15, 0.25, "share", 2024, "",
-     ("Screen.brussels – rapport d'activité", "https://screen.brussels"),
+     SAMPLE,
      "Part de la postproduction dans le budget total d'un long métrage produit en Belgique"),
     (POSTPROD, "simultaneous_projects", 5, None, None, "count", 2025, "BE10",
-     ("Screen.brussels – rapport d'activité", "https://screen.brussels"),
+     SAMPLE,
      "Projets de taille moyenne gérés simultanément par un superviseur expérimenté"),
     (POSTPROD, "activity_multiplier_since_2010", 3, None, None, "ratio", 2024, "",
-     ("SPF Finances – Tax Shelter", "https://finances.belgium.be"),
+     SAMPLE,
      "Volume d'activité de postproduction en Wallonie et à Bruxelles depuis 2010"),
     (POSTPROD, "international_coproduction_share", 0.6, None, None, "share", 2024, "",
-     ("Wallimage – bilan annuel", "https://www.wallimage.be"),
+     SAMPLE,
      "Part des projets post-produits en Belgique qui sont des coproductions internationales"),
     ("realisateur-realisatrice", "freelance_rate", None, 450, 900, "eur_per_day", 2025, "",
-     MEDIARTE, "Réalisateur·rice de fiction ou de documentaire, tarif journalier"),
+     SAMPLE, "Réalisateur·rice de fiction ou de documentaire, tarif journalier"),
     ("producteur-productrice-audiovisuel", "freelance_rate", None, 1800, 3000, "eur_per_week",
-     2025, "", MEDIARTE, "Producteur·rice exécutif·ve engagé·e pour la durée d'un projet"),
+     2025, "", SAMPLE, "Producteur·rice exécutif·ve engagé·e pour la durée d'un projet"),
     ("monteur-monteuse-video", "freelance_rate", None, 300, 450, "eur_per_day", 2025, "",
-     MEDIARTE, "Monteur·euse image confirmé·e"),
+     SAMPLE, "Monteur·euse image confirmé·e"),
     ("ingenieur-ingenieure-du-son", "freelance_rate", None, 300, 500, "eur_per_day", 2025, "",
-     MEDIARTE, "Prise de son ou mixage, hors location de matériel"),
-    ("cadreur-cadreuse", "freelance_rate", None, 350, 550, "eur_per_day", 2025, "", MEDIARTE,
+     SAMPLE, "Prise de son ou mixage, hors location de matériel"),
+    ("cadreur-cadreuse", "freelance_rate", None, 350, 550, "eur_per_day", 2025, "", SAMPLE,
      "Hors location de caméra"),
     ("developpeur-developpeuse-web", "freelance_rate", None, 450, 700, "eur_per_day", 2025,
-     "", AGORIA, "Développeur·euse full-stack, mission de 3 mois ou plus"),
-    ("data-scientist", "freelance_rate", None, 600, 950, "eur_per_day", 2025, "", AGORIA,
+     "", SAMPLE, "Développeur·euse full-stack, mission de 3 mois ou plus"),
+    ("data-scientist", "freelance_rate", None, 600, 950, "eur_per_day", 2025, "", SAMPLE,
      "Mission en entreprise, profil senior"),
     ("analyste-en-cybersecurite", "freelance_rate", None, 650, 1000, "eur_per_day", 2025,
-     "BE10", AGORIA, "Audit et réponse à incident"),
+     "BE10", SAMPLE, "Audit et réponse à incident"),
     ("traducteur-traductrice", "freelance_rate", None, 250, 400, "eur_per_day", 2024, "",
-     ("Chambre belge des traducteurs et interprètes", "https://www.cbti-bkvt.org"),
+     SAMPLE,
      "Traduction technique, équivalent journée"),
     ("comptable", "freelance_rate", None, 400, 650, "eur_per_day", 2024, "",
-     ("ITAA – Institut des Conseillers fiscaux et des Experts-comptables",
-      "https://www.itaa.be"), "Comptable indépendant·e en mission"),
+     SAMPLE, "Comptable indépendant·e en mission"),
     ("infirmier-infirmiere", "open_vacancies", 2100, None, None, "count", 2024, "BE10",
-     ("Actiris – fonctions critiques", "https://www.actiris.brussels"),
+     SAMPLE,
      "Offres d'emploi ouvertes en fin d'année"),
     ("chauffeur-chauffeuse-poids-lourds", "open_vacancies", 3400, None, None, "count", 2024,
-     "", ("VDAB – knelpuntberoepen", "https://www.vdab.be"), "Flandre"),
+     "", SAMPLE, "Flandre"),
     ("electricien-electricienne", "open_vacancies", 900, None, None, "count", 2024, "BE32",
-     ("Le Forem – métiers en pénurie", "https://www.leforem.be"), "Hainaut"),
-    ("data-scientist", "remote_work_share", 0.55, None, None, "share", 2024, "", AGORIA,
+     SAMPLE, "Hainaut"),
+    ("data-scientist", "remote_work_share", 0.55, None, None, "share", 2024, "", SAMPLE,
      "Part du temps de travail presté à distance"),
     ("agriculteur-agricultrice", "average_farm_size", 40, None, None, "hectare", 2023, "",
-     ("Statbel – enquête agricole", "https://statbel.fgov.be"), "Superficie agricole moyenne"),
+     SAMPLE, "Superficie agricole moyenne"),
     ("pilote-de-ligne", "training_cost", None, 80000, 120000, "eur", 2024, "",
-     ("Brussels Airlines – recrutement", "https://www.brusselsairlines.com"),
+     SAMPLE,
      "Coût d'une formation ATPL intégrée"),
 ]
 # fmt: on
@@ -840,7 +848,10 @@ def write_facts(out: Path) -> None:
     for slug, ind, val, vmin, vmax, unit, year, region, (src, url), note in FACTS:
         for c, v in zip(
             FACTS_HEADER,
-            (slug, ind, val, vmin, vmax, unit, year, region or None, src, url, note),
+            (
+                *(slug, ind, val, vmin, vmax, unit, year, region or None, src, url or None),
+                *(note, SAMPLE_CITATIONS["fr"], SAMPLE_CITATIONS["nl"], SAMPLE_CITATIONS["en"]),
+            ),
             strict=True,
         ):
             cols[c].append(v)
@@ -934,16 +945,20 @@ catalogue code extends another one, so a record belongs to at most one métier.
   Some métiers have no insertion data, and some have fewer than 10 leavers in the 2024
   cohort (the pipeline pools up to three cohorts).
 - `facts/facts.csv` — editorial figures, UTF-8: `slug, indicator, value, value_min,
-  value_max, unit, year, region, source, source_url, note` (freelance rates in
-  `eur_per_week`/`eur_per_day`, budget shares, counts). The source names and addresses are
-  plausible publishers, the values are examples taken from the seed page or invented.
+  value_max, unit, year, region, source, source_url, note, source_fr, source_nl, source_en`
+  (freelance rates in `eur_per_week`/`eur_per_day`, budget shares, counts). The values are
+  examples taken from the seed page or invented, so every row cites the sample itself, in
+  each card language ("données d'exemple (synthétiques)", "voorbeeldgegevens (synthetisch)",
+  "sample data (synthetic)"), with no address: no real publisher is named.
 
-- `eurostat/lfsa_egai2d_be.tsv` — a synthetic table in the exact shape of Eurostat's bulk
+- `eurostat_sample/lfsa_egai2d_be.tsv` — a synthetic table in the exact shape of Eurostat's bulk
   TSV for `lfsa_egai2d` (employment by sex, age and ISCO-08 two-digit group, thousands,
   Belgium, 2019-2024): comma-joined key `freq,sex,age,isco08,unit,geo\\TIME_PERIOD`, year
   headers with a trailing space, `value flag` cells (`b` in 2021, `u` on the women's and
   men's estimates of groups 73 and 75), `: c` for the first group in 2019, CRLF line
-  endings. Invented values; it feeds the context figures of the cards.
+  endings. Invented values; it feeds the context figures of the cards through the source
+  `eurostat_sample`, whose citations say it is sample data (real Eurostat files go to
+  `eurostat/`, source `eurostat_employment`).
 
 Real publishers' files (ESCO, Eurostat, Statbel...) are not shipped here: put them in
 `data/raw/esco/` (ESCO's `occupations_<lang>.csv` and `ISCOGroups_<lang>.csv`),
@@ -1070,7 +1085,9 @@ def write_eurostat(out: Path, seed: int) -> None:
         for sex in ("F", "M", "T"):
             key = f"A,{sex},Y15-74,OC{group},THS_PER,BE"
             lines.append(key + "\t" + "\t".join(cells[sex]))
-    folder = out / "eurostat"
+    # Its own folder and source (eurostat_sample), cited as sample data: real Eurostat files
+    # go to eurostat/ and are cited as Eurostat.
+    folder = out / "eurostat_sample"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "lfsa_egai2d_be.tsv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
 

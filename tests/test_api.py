@@ -81,8 +81,9 @@ def test_card_carries_values_display_source_period_and_publication(
     assert headcount["unit"] == "persons"
     assert headcount["period"] == "2025"
     assert headcount["source"] == "register"
-    assert headcount["citation"] == "Registre de l'emploi"  # sources.toml
-    assert figures["freelance_rate"]["citation"].startswith("Mediarte")
+    # sources.toml: the register's citations.fr; the sample's facts cite the sample itself
+    assert headcount["citation"] == "registre de l'emploi"
+    assert figures["freelance_rate"]["citation"] == "données d'exemple (synthétiques)"
     assert document["publication"]["version"] == published_version(marts.published_path)
     assert document["publication"]["published_at"]
 

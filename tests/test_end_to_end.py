@@ -248,7 +248,7 @@ def test_invalid_register_blocks_publication(bundled_mart: Settings, tmp_path: P
 
 def test_context_figures_from_the_eurostat_table(bundled_mart: Settings) -> None:
     """A second reading of the bundled Eurostat TSV, by plain string splitting."""
-    path = BUNDLED_RAW / "eurostat" / "lfsa_egai2d_be.tsv"
+    path = BUNDLED_RAW / "eurostat_sample" / "lfsa_egai2d_be.tsv"
     lines = path.read_bytes().decode().split("\r\n")
     years = [cell.strip() for cell in lines[0].split("\t")[1:]]
     cells = {}
@@ -281,7 +281,11 @@ def test_context_figures_from_the_eurostat_table(bundled_mart: Settings) -> None
     )[0]
     assert "Aandeel vrouwen, ISCO-groep 75 (België, 2024)" in card["context"]
     assert "weinig betrouwbaar" in card["context"]
-    assert "eurostat/lfsa_egai2d_be.tsv" in card["footnotes"]
+    # the sample's table is cited as sample data, in the card's language, never as Eurostat
+    assert (
+        "voorbeeldgegevens (synthetisch), 2024 (eurostat_sample/lfsa_egai2d_be.tsv)"
+        in (card["footnotes"])
+    )
     # the métier's own share of women stays its own: context never replaces it
     own = query(
         bundled_mart,

@@ -25,6 +25,7 @@ from metiers.ingest.raw_files import relative_raw_path
 from metiers.ingest.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
 from metiers.ingest.sources.base import process_alive, remove_partial, write_parquet_atomically
 from metiers.methodology import cards, disclosure, figures
+from metiers.methodology.display import LANGUAGES
 from metiers.validate.intake import FileIntake, Intake
 from metiers.validate.suites import ValidationOutcome
 
@@ -220,6 +221,7 @@ def _record_registry(connection: duckdb.DuckDBPyConnection, settings: Settings) 
             "licence": spec.licence,
             "url": spec.url,
             "cadence_days": spec.cadence_days,
+            **{f"citation_{lang}": spec.citations.get(lang) for lang in LANGUAGES},
         }
         for spec in settings.registry.values()
     ]
@@ -268,10 +270,8 @@ def _fill_cards(connection: duckdb.DuckDBPyConnection) -> None:
         "SELECT slug, region, year, headcount, suppressed, suppression_code, suppression_params "
         "FROM metier_regions"
     ).pl()
-    citations = dict(
-        connection.execute(
-            "SELECT source_id, coalesce(nullif(citation, ''), source_id) FROM meta_source_registry"
-        ).fetchall()
+    citations = cards.citations_by_source(
+        connection.sql("SELECT * FROM meta_source_registry").pl().to_dicts()
     )
     context = connection.sql("SELECT * FROM metier_context").pl()
     frame = cards.build_cards(figures, regions, citations, context).to_arrow()  # noqa: F841

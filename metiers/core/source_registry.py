@@ -108,6 +108,9 @@ class SourceSpec:
     options: AdapterOptions = field(default_factory=TabularOptions, hash=False, compare=False)
     # Role `context` only: the series to derive from a statistical table.
     context: ContextDeclaration | None = field(default=None, hash=False, compare=False)
+    # The citation in each card language (`fr`, `nl`, `en`) where declared; `citation` is the
+    # fallback for a language not declared.
+    citations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.options, AdapterOptions):
@@ -123,6 +126,10 @@ class SourceSpec:
         if (EXPECTATIONS_DIR / f"{self.name}.json").exists():
             return self.name
         return self.role or self.name
+
+    def citation_in(self, lang: str) -> str:
+        """How to cite the source in `lang`: its declared citation there, else `citation`."""
+        return self.citations.get(lang) or self.citation
 
     @property
     def schema(self) -> dict[str, pl.DataType]:
@@ -203,6 +210,15 @@ class ContextDeclaration(StrictTable):
     series: list[SeriesDeclaration] = Field(min_length=1)
 
 
+class CitationTable(StrictTable):
+    """`citations = { fr = ..., nl = ..., en = ... }`: how to cite the source in each card
+    language; a language left out falls back to `citation`."""
+
+    fr: str = ""
+    nl: str = ""
+    en: str = ""
+
+
 class SourceDeclaration(StrictTable):
     """What every `[sources.<id>]` table may hold; each adapter adds its `options`."""
 
@@ -221,6 +237,7 @@ class SourceDeclaration(StrictTable):
     cadence_days: int | None = Field(default=None, ge=1)
     columns: dict[str, ColumnDeclaration] = Field(default_factory=dict)
     context: ContextDeclaration | None = None
+    citations: CitationTable | None = None
 
     @classmethod
     def prepare(cls, data: Any) -> Any:
@@ -409,6 +426,11 @@ def _spec(name: str, source: SourceDeclaration) -> SourceSpec:
         cadence_days=source.cadence_days,
         options=source.options,
         context=source.context,
+        citations={
+            lang: text
+            for lang, text in (source.citations.model_dump() if source.citations else {}).items()
+            if text
+        },
     )
 
 

@@ -6,7 +6,7 @@ Works on plain rows (dicts) and polars frames; it knows nothing of DuckDB or of 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import polars as pl
@@ -35,6 +35,21 @@ SOURCE_NAMES = {
     },
 }
 
+# Source id -> how to cite it: the declared citation per card language ("fr", "nl", "en"),
+# and "citation", the fallback (meta_source_registry.citation). A bare text is the fallback.
+SourceCitations = Mapping[str, Mapping[str, str | None] | str]
+
+
+def citations_by_source(registry_rows: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
+    """SourceCitations from meta_source_registry rows; a file built before citations per
+    language (history, rollback) has only `citation`, the fallback."""
+    return {
+        row["source_id"]: {key: row.get(f"citation_{key}") or None for key in LANGUAGES}
+        | {"citation": row.get("citation") or None}
+        for row in registry_rows
+    }
+
+
 # The training line comes from the catalogue; every other line is a figure of the registry.
 TRAINING = "training"
 # Card line -> (figure in metier_figures whose lineage it cites, unit of its value).
@@ -56,7 +71,7 @@ def card_strings(
     figures: dict,
     regions: list[str],
     lang: str,
-    source_citations: dict[str, str] | None = None,
+    source_citations: SourceCitations | None = None,
     context_rows: list[dict] | None = None,
 ) -> dict[str, str | None]:
     """Display strings of one métier in one language; None where the figure is not published."""
@@ -76,7 +91,11 @@ def card_strings(
         "regions": ", ".join(display.region_name(code, lang) for code in regions) or None,
     }
     strings["vintage"] = vintage_text(vintage(figures, context_rows), lang, source_citations)
-    citations = {"freelance_rate": figures.get("freelance_rate_citation")}
+    # A facts row names its publisher, per language where it gives one (source_<lang>).
+    citations = {
+        "freelance_rate": figures.get(f"freelance_rate_citation_{lang}")
+        or figures.get("freelance_rate_citation")
+    }
     strings["footnotes"] = "\n".join(footnotes(figures, lang, citations, source_citations))
     return strings
 
@@ -110,7 +129,7 @@ def vintage(figures: dict, context_rows: list[dict] | None = None) -> dict:
     }
 
 
-def vintage_text(facts: dict, lang: str, source_citations: dict[str, str] | None = None) -> str:
+def vintage_text(facts: dict, lang: str, source_citations: SourceCitations | None = None) -> str:
     """'Belgique 2025 · croissance 2020-2025 · insertion : cohorte 2024 · éditions : ...'."""
     year = facts.get("reference_year")
     parts = [display.label("reference", lang, year=year if year is not None else "—")]
@@ -129,8 +148,18 @@ def vintage_text(facts: dict, lang: str, source_citations: dict[str, str] | None
     return " · ".join(parts)
 
 
-def source_name(source: str, lang: str, source_citations: dict[str, str] | None = None) -> str:
-    return SOURCE_NAMES.get(source, {}).get(lang) or (source_citations or {}).get(source) or source
+def source_name(source: str, lang: str, source_citations: SourceCitations | None = None) -> str:
+    """How a card in `lang` cites a source: its citation declared in that language, else the
+    project's name for a built-in source (SOURCE_NAMES), else its one `citation`, else its id."""
+    declared = (source_citations or {}).get(source) or {}
+    if isinstance(declared, str):
+        declared = {"citation": declared}
+    return (
+        declared.get(lang)
+        or SOURCE_NAMES.get(source, {}).get(lang)
+        or declared.get("citation")
+        or source
+    )
 
 
 def withheld_reason(row: Mapping[str, Any], prefix: str, lang: str) -> str | None:
@@ -176,23 +205,18 @@ def footnotes(
     figures: dict,
     lang: str,
     citations: dict[str, str] | None = None,
-    source_citations: dict[str, str] | None = None,
+    source_citations: SourceCitations | None = None,
 ) -> list[str]:
     """One line per card figure: label, source, period, files, and whether an editorial
     override or a publisher's flag applies. `citations` names the source of one figure,
-    `source_citations` the citation of each source id (from the registry)."""
+    `source_citations` the citations of each source id (from the registry), in `lang`."""
     lines = []
     for line in CITED_LINES:
         figure = CARD_FIGURES[line][0]
         source = figures.get(f"{figure}_source")
         if not source:
             continue
-        name = (
-            (citations or {}).get(figure)
-            or SOURCE_NAMES.get(source, {}).get(lang)
-            or (source_citations or {}).get(source)
-            or source
-        )
+        name = (citations or {}).get(figure) or source_name(source, lang, source_citations)
         period = figures.get(f"{figure}_period")
         files = figures.get(f"{figure}_source_files")
         text = f"{display.label(line, lang)}: {name}"
@@ -226,7 +250,7 @@ def leading_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[
 def build_cards(
     figures: pl.DataFrame,
     regions: pl.DataFrame,
-    source_citations: dict[str, str] | None = None,
+    source_citations: SourceCitations | None = None,
     context: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Rows of metier_cards: every métier in every language."""
@@ -250,7 +274,7 @@ def build_cards(
                 for item in context_rows
             }
             for source_id, period, source_file in sorted(cited, key=str):
-                name = (source_citations or {}).get(source_id, source_id)
+                name = source_name(source_id, lang, source_citations)
                 strings["footnotes"] += (
                     f"\n{display.label('context', lang)}: {name}, {period} ({source_file})"
                 )

@@ -167,10 +167,23 @@ def search(
     )
 
 
-def source_citations(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Citation of each declared source, as the registry gave it at build time."""
+def source_citations(connection: duckdb.DuckDBPyConnection, lang: str = "fr") -> dict[str, str]:
+    """Citation of each declared source in `lang`, as the registry gave it at build time: its
+    citation declared in that language, else its one `citation` (a file built before
+    citations per language has only that one)."""
+    lang = _language(lang)
+    columns = {
+        row[0]
+        for row in connection.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'meta_source_registry'"
+        ).fetchall()
+    }
+    per_language = f"citation_{lang}" if f"citation_{lang}" in columns else "NULL"
     rows = connection.sql(
-        "SELECT source_id, citation FROM meta_source_registry WHERE citation IS NOT NULL"
+        f"SELECT source_id, coalesce(nullif({per_language}, ''), citation) AS citation "
+        "FROM meta_source_registry WHERE citation IS NOT NULL OR "
+        f"nullif({per_language}, '') IS NOT NULL"
     ).fetchall()
     return dict(rows)
 
@@ -184,12 +197,15 @@ def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -
     lang = _language(lang)
     figures, card = metier(connection, slug, lang)
     published = publication(connection)
-    citations = source_citations(connection)
+    citations = source_citations(connection, lang)
     entries = cards.figure_entries(figures, card, lang)
     for entry in entries:
         figure = entry["indicator"]
         entry["citation"] = (
-            figures.get(f"{figure}_citation") or citations.get(entry["source"] or "") or None
+            figures.get(f"{figure}_citation_{lang}")
+            or figures.get(f"{figure}_citation")
+            or citations.get(entry["source"] or "")
+            or None
         )
         entry["citation_url"] = figures.get(f"{figure}_citation_url")
         if entry["n_records"] is not None:  # HUGEINT sums arrive as Decimal

@@ -12,7 +12,10 @@ SELECT
     facts.source,
     facts.source_url,
     facts.note,
-    source_files.raw_file AS source_file
+    source_files.raw_file AS source_file,
+    facts.source_fr,
+    facts.source_nl,
+    facts.source_en
 FROM staging.stg_facts AS facts
 LEFT JOIN intermediate.int_source_files AS source_files USING (staging_file)
 ORDER BY facts.slug, facts.indicator, facts.year;
@@ -30,3 +33,6 @@ COMMENT ON COLUMN metier_facts.source IS 'Who published the figure.';
 COMMENT ON COLUMN metier_facts.source_url IS 'Where the figure was published.';
 COMMENT ON COLUMN metier_facts.note IS 'Editorial note.';
 COMMENT ON COLUMN metier_facts.source_file IS 'Raw file the row was read from.';
+COMMENT ON COLUMN metier_facts.source_fr IS 'Who published the figure, as a French card cites it; null when the row gives only source.';
+COMMENT ON COLUMN metier_facts.source_nl IS 'Who published the figure, as a Dutch card cites it; null when the row gives only source.';
+COMMENT ON COLUMN metier_facts.source_en IS 'Who published the figure, as an English card cites it; null when the row gives only source.';

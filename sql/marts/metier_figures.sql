@@ -96,7 +96,10 @@ freelance AS (
         slug,
         unit,
         source AS citation,
-        source_url AS citation_url
+        source_url AS citation_url,
+        coalesce(nullif(source_fr, ''), source) AS citation_fr,
+        coalesce(nullif(source_nl, ''), source) AS citation_nl,
+        coalesce(nullif(source_en, ''), source) AS citation_en
     FROM intermediate.int_freelance_rates
 )
 SELECT
@@ -111,6 +114,9 @@ SELECT
     freelance.unit AS freelance_rate_unit,
     freelance.citation AS freelance_rate_citation,
     freelance.citation_url AS freelance_rate_citation_url,
+    freelance.citation_fr AS freelance_rate_citation_fr,
+    freelance.citation_nl AS freelance_rate_citation_nl,
+    freelance.citation_en AS freelance_rate_citation_en,
     metiers.training_years_min,
     metiers.training_years_max,
     metiers.training_plus_experience,
@@ -138,6 +144,9 @@ COMMENT ON COLUMN metier_figures.insertion_main_channel IS 'Channel through whic
 COMMENT ON COLUMN metier_figures.freelance_rate_unit IS 'Unit of the freelance rate: eur_per_week, eur_per_day or eur_per_hour.';
 COMMENT ON COLUMN metier_figures.freelance_rate_citation IS 'Who published the freelance rate (editorial source).';
 COMMENT ON COLUMN metier_figures.freelance_rate_citation_url IS 'Where the freelance rate was published.';
+COMMENT ON COLUMN metier_figures.freelance_rate_citation_fr IS 'Who published the freelance rate, as a French card cites it (the facts row''s source_fr, else its source).';
+COMMENT ON COLUMN metier_figures.freelance_rate_citation_nl IS 'Who published the freelance rate, as a Dutch card cites it (the facts row''s source_nl, else its source).';
+COMMENT ON COLUMN metier_figures.freelance_rate_citation_en IS 'Who published the freelance rate, as an English card cites it (the facts row''s source_en, else its source).';
 COMMENT ON COLUMN metier_figures.training_years_min IS 'Shortest usual training, in years (catalogue).';
 COMMENT ON COLUMN metier_figures.training_years_max IS 'Longest usual training, in years (catalogue).';
 COMMENT ON COLUMN metier_figures.training_plus_experience IS 'True when professional experience is expected on top of the training.';

@@ -12,7 +12,10 @@ CREATE OR REPLACE TABLE meta_source_registry (
     citation VARCHAR,
     licence VARCHAR,
     url VARCHAR,
-    cadence_days INTEGER
+    cadence_days INTEGER,
+    citation_fr VARCHAR,
+    citation_nl VARCHAR,
+    citation_en VARCHAR
 );
 
 COMMENT ON TABLE meta_source_registry IS 'Every declared source (sources.toml) of the refresh that built this file: how it is read, what it feeds, its precedence, citation, licence and cadence.';
@@ -29,3 +32,6 @@ COMMENT ON COLUMN meta_source_registry.citation IS 'How to cite the source.';
 COMMENT ON COLUMN meta_source_registry.licence IS 'Licence or terms of reuse.';
 COMMENT ON COLUMN meta_source_registry.url IS 'Where the source is published.';
 COMMENT ON COLUMN meta_source_registry.cadence_days IS 'How often the source is expected to change, in days.';
+COMMENT ON COLUMN meta_source_registry.citation_fr IS 'How to cite the source on a French card (its declared citations.fr); null when not declared, and then citation applies.';
+COMMENT ON COLUMN meta_source_registry.citation_nl IS 'How to cite the source on a Dutch card (its declared citations.nl); null when not declared, and then citation applies.';
+COMMENT ON COLUMN meta_source_registry.citation_en IS 'How to cite the source on an English card (its declared citations.en); null when not declared, and then citation applies.';

@@ -13,5 +13,10 @@ SELECT
     source_url::VARCHAR AS source_url,
     note::VARCHAR AS note,
     coalesce(override::BOOLEAN, false) AS override,
+    -- Who published it, per card language (optional columns; `source` is the fallback). Read
+    -- through the row as JSON, so facts files and registries without them keep working.
+    (to_json(facts) ->> 'source_fr')::VARCHAR AS source_fr,
+    (to_json(facts) ->> 'source_nl')::VARCHAR AS source_nl,
+    (to_json(facts) ->> 'source_en')::VARCHAR AS source_en,
     filename AS staging_file
-FROM read_parquet(getvariable('facts_files'), filename = true, union_by_name = true);
+FROM read_parquet(getvariable('facts_files'), filename = true, union_by_name = true) AS facts;
