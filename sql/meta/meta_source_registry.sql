@@ -12,7 +12,9 @@ CREATE OR REPLACE TABLE meta_source_registry (
     citation VARCHAR,
     licence VARCHAR,
     url VARCHAR,
-    cadence_days INTEGER
+    cadence_days INTEGER,
+    classification VARCHAR,
+    max_lag_years INTEGER
 );
 
 COMMENT ON TABLE meta_source_registry IS 'Every declared source (sources.toml) of the refresh that built this file: how it is read, what it feeds, its precedence, citation, licence and cadence.';
@@ -29,3 +31,5 @@ COMMENT ON COLUMN meta_source_registry.citation IS 'How to cite the source.';
 COMMENT ON COLUMN meta_source_registry.licence IS 'Licence or terms of reuse.';
 COMMENT ON COLUMN meta_source_registry.url IS 'Where the source is published.';
 COMMENT ON COLUMN meta_source_registry.cadence_days IS 'How often the source is expected to change, in days.';
+COMMENT ON COLUMN meta_source_registry.classification IS 'Classification of the occupation codes of a published table: esco, isco08, or the id of the crosswalk source (role crosswalk) that maps its codes to ESCO or ISCO-08.';
+COMMENT ON COLUMN meta_source_registry.max_lag_years IS 'A published table''s period may end up to this many years before the reference year and still give a figure (the latest period of the source wins).';
