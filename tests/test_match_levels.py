@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from html import unescape
 
 import duckdb
 import pytest
@@ -18,6 +19,7 @@ from metiers.api.models import CardDocument
 from metiers.cli import app
 from metiers.core.config import Settings
 from metiers.core.paths import DEFAULT_SOURCES_FILE
+from metiers.present import page
 from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # one refresh
@@ -200,6 +202,10 @@ def test_the_card_says_group_and_period_in_every_language(built: Settings) -> No
         assert (entry.match_level, entry.match_group, entry.period) == ("isco4", "7411", "2024")
         assert entry.match_note == group
         assert entry.value == 1500.0
+    with duckdb.connect(str(built.published_path), read_only=True) as connection:
+        for lang, group in expected.items():
+            html = unescape(page.render(connection, "electricien", lang))
+            assert f"({group}, 2024)" in html
 
 
 def test_a_finer_group_wins_and_every_level_is_a_candidate(built: Settings) -> None:
