@@ -99,6 +99,19 @@ class Figure(Body):
     )
     citation: str | None
     citation_url: str | None
+    match_level: str | None = Field(
+        default=None,
+        description="How the value matches the métier: exact, esco_broader (a broader ESCO "
+        "occupation), isco4, isco3, isco2 or isco1 (an ISCO-08 group of the métier).",
+    )
+    match_group: str | None = Field(
+        default=None, description="The published table's code the value is for (e.g. 2654)."
+    )
+    match_note: str | None = Field(
+        default=None,
+        description="The group in words, in the language ('groupe CITP 2654'); null for an "
+        "exact match.",
+    )
 
 
 class Publication(Body):

@@ -22,7 +22,7 @@ from metiers.core.source_registry import load_reconciliation
 from metiers.core.timing import timed_stage
 from metiers.ingest.freshness import source_freshness
 from metiers.ingest.raw_files import relative_raw_path
-from metiers.ingest.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA
+from metiers.ingest.sources import AGGREGATE_SCHEMA, CONTEXT_SCHEMA, CROSSWALK_SCHEMA
 from metiers.ingest.sources.base import process_alive, remove_partial, write_parquet_atomically
 from metiers.methodology import cards, disclosure, figures
 from metiers.methodology.display import LANGUAGES
@@ -131,6 +131,7 @@ ROLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     },
     "context": dict(CONTEXT_SCHEMA),
     "regions": {"code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT},
+    "crosswalk": dict(CROSSWALK_SCHEMA),
 }  # fmt: skip
 
 
@@ -222,6 +223,8 @@ def _record_registry(connection: duckdb.DuckDBPyConnection, settings: Settings) 
             "url": spec.url,
             "cadence_days": spec.cadence_days,
             **{f"citation_{lang}": spec.citations.get(lang) for lang in LANGUAGES},
+            "classification": spec.classification,
+            "max_lag_years": spec.max_lag_years,
         }
         for spec in settings.registry.values()
     ]

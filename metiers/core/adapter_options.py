@@ -340,6 +340,61 @@ class AggregateOptions(AdapterOptions):
         return allowed
 
 
+# The columns a crosswalk file is mapped to (CrosswalkOptions.columns).
+CROSSWALK_COLUMNS = ("source_code", "target_code", "target_uri", "weight", "relation")
+
+
+class CrosswalkOptions(AdapterOptions):
+    """Occupation crosswalks (metiers/ingest/sources/crosswalk.py): a file mapping the codes
+    of another classification (SOC, ROME, Competent, FAP) to ESCO concepts or ISCO-08 groups.
+
+    - `columns`: the file's column names -> source_code, target_code, target_uri, weight,
+      relation; source_code and the target (target_uri for "esco_uri", else target_code)
+      are required; weight when `weights = "column"`.
+    - `target`: "esco_uri" (joined to ESCO on the concept URI, which survives releases),
+      "esco_code" or "isco08".
+    - `weights`: "equal" (a source code's value is split equally among its targets) or
+      "column" (the declared weight column).
+    - `relations`: the mapping relations kept (e.g. ["skos:exactMatch"]); empty: all.
+    - `header`: "auto" (the first line naming two mapped columns, after any metadata
+      block) or the header's line number.
+    """
+
+    adapter: ClassVar[str] = "crosswalk"
+    separator: Separator = ","
+    columns: dict[str, str] = Field(min_length=1)
+    target: Literal["esco_uri", "esco_code", "isco08"] = "esco_uri"
+    weights: Literal["equal", "column"] = "equal"
+    relations: list[str] = Field(default_factory=list)
+    header: Literal["auto"] | Annotated[int, Field(ge=1)] = "auto"
+
+    @model_validator(mode="after")
+    def _maps_what_it_needs(self) -> CrosswalkOptions:
+        mapped = list(self.columns.values())
+        unknown = sorted(set(mapped) - set(CROSSWALK_COLUMNS))
+        if unknown:
+            raise ValueError(
+                f"columns maps to {unknown}; expected some of {', '.join(CROSSWALK_COLUMNS)}"
+            )
+        doubles = sorted({name for name in mapped if mapped.count(name) > 1})
+        if doubles:
+            raise ValueError(f"columns names {doubles} more than once")
+        target = "target_uri" if self.target == "esco_uri" else "target_code"
+        needed = ["source_code", target] + (["weight"] if self.weights == "column" else [])
+        missing = [name for name in needed if name not in mapped]
+        if missing:
+            raise ValueError(
+                f"columns must map {missing} (target {self.target!r}, weights {self.weights!r})"
+            )
+        if self.relations and "relation" not in mapped:
+            raise ValueError("relations filters on a column mapped to 'relation': map one")
+        return self
+
+    @property
+    def renames(self) -> dict[str, str]:
+        return {raw.strip().lower(): ours for raw, ours in self.columns.items()}
+
+
 OPTIONS_BY_ADAPTER: dict[str, type[AdapterOptions]] = {
     "tabular": TabularOptions,
     "esco_occupations": EscoOptions,
@@ -347,6 +402,7 @@ OPTIONS_BY_ADAPTER: dict[str, type[AdapterOptions]] = {
     "eurostat": EurostatOptions,
     "statbel": StatbelOptions,
     "aggregate": AggregateOptions,
+    "crosswalk": CrosswalkOptions,
 }
 
 Model = TypeVar("Model", bound=AdapterOptions)

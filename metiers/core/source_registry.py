@@ -64,7 +64,10 @@ ROLES = (
     "context",
     "regions",
     "aggregate",
+    "crosswalk",
 )
+# What a source of role aggregate may be keyed by, besides the id of a crosswalk source.
+CLASSIFICATIONS = ("esco", "isco08")
 # The text dialect may be declared on the source itself; it is one of its adapter's options.
 DIALECT_KEYS = ("encoding", "separator", "decimal")
 
@@ -111,6 +114,10 @@ class SourceSpec:
     # The citation in each card language (`fr`, `nl`, `en`) where declared; `citation` is the
     # fallback for a language not declared.
     citations: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    # Role `aggregate`: the classification of its occupation codes (esco, isco08, or the id
+    # of a crosswalk source), and how many years before the reference year a period may end.
+    classification: str = "esco"
+    max_lag_years: int = 2
 
     def __post_init__(self) -> None:
         if not isinstance(self.options, AdapterOptions):
@@ -238,6 +245,8 @@ class SourceDeclaration(StrictTable):
     columns: dict[str, ColumnDeclaration] = Field(default_factory=dict)
     context: ContextDeclaration | None = None
     citations: CitationTable | None = None
+    classification: Annotated[str, Field(min_length=1)] = "esco"
+    max_lag_years: int = Field(default=2, ge=0)
 
     @classmethod
     def prepare(cls, data: Any) -> Any:
@@ -352,6 +361,21 @@ class RegistryFile(StrictTable):
             for name, entry in sources.items()
         }
 
+    @model_validator(mode="after")
+    def _classification_is_known(self) -> RegistryFile:
+        crosswalks = sorted(
+            name for name, source in self.sources.items() if source.role == "crosswalk"
+        )
+        for name, source in self.sources.items():
+            if source.classification in CLASSIFICATIONS or source.classification in crosswalks:
+                continue
+            raise ValueError(
+                f"source {name!r}: classification: expected {', '.join(CLASSIFICATIONS)} or "
+                f"the id of a crosswalk source ({', '.join(crosswalks) or 'none declared'}), "
+                f"got {source.classification!r}"
+            )
+        return self
+
 
 # -- reading it ----------------------------------------------------------------------------
 
@@ -431,6 +455,8 @@ def _spec(name: str, source: SourceDeclaration) -> SourceSpec:
             for lang, text in (source.citations.model_dump() if source.citations else {}).items()
             if text
         },
+        classification=source.classification,
+        max_lag_years=source.max_lag_years,
     )
 
 

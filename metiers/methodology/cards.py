@@ -13,7 +13,7 @@ import polars as pl
 
 from metiers.methodology import display
 from metiers.methodology.display import LANGUAGES
-from metiers.methodology.figures import FIGURES, present, value_of
+from metiers.methodology.figures import FIGURES, match_note, present, value_of
 from metiers.methodology.figures import card_strings as figure_strings
 
 SOURCE_NAMES = {
@@ -220,6 +220,11 @@ def footnotes(
         period = figures.get(f"{figure}_period")
         files = figures.get(f"{figure}_source_files")
         text = f"{display.label(line, lang)}: {name}"
+        group = display.match_note(
+            figures.get(f"{figure}_match_level"), figures.get(f"{figure}_match_group"), lang
+        )
+        if group:
+            text += f", {group}"
         if period:
             text += f", {period}"
         if files:
@@ -302,6 +307,7 @@ def figure_entries(figures: dict, card: dict, lang: str) -> list[dict]:
             entry[key] = figures.get(column)
         for string in figure.strings[1:]:
             entry[string.json_key] = card.get(string.column)
+        entry["match_note"] = match_note(figure, figures, lang)
         entries.append(entry)
     return entries
 
@@ -326,6 +332,9 @@ def _entry(figures: dict, card: dict, lang: str, figure: str, unit: str | None, 
         "cv": figures.get(f"{figure}_cv"),
         "reliability": figures.get(f"{figure}_reliability"),
         "reliability_note": display.reliability_note(figures.get(f"{figure}_reliability"), lang),
+        "match_level": figures.get(f"{figure}_match_level"),
+        "match_group": figures.get(f"{figure}_match_group"),
+        "match_note": None,
     }
 
 

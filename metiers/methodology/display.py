@@ -73,6 +73,7 @@ LABELS = {
         "employment": "Emploi",
         "context": "Contexte",
         "isco_group": "groupe CITP {code}",
+        "esco_group": "métier ESCO {code}",
         "low_reliability": "peu fiable",
         "reference": "Belgique {year}",
         "growth_period": "croissance {period}",
@@ -108,6 +109,7 @@ LABELS = {
         "employment": "Werkgelegenheid",
         "context": "Context",
         "isco_group": "ISCO-groep {code}",
+        "esco_group": "ESCO-beroep {code}",
         "low_reliability": "weinig betrouwbaar",
         "reference": "België {year}",
         "growth_period": "groei {period}",
@@ -143,6 +145,7 @@ LABELS = {
         "employment": "Employment",
         "context": "Context",
         "isco_group": "ISCO group {code}",
+        "esco_group": "ESCO occupation {code}",
         "low_reliability": "low reliability",
         "reference": "Belgium {year}",
         "growth_period": "growth {period}",
@@ -461,6 +464,26 @@ def with_reliability(text: str, reliability: str | None, lang: str) -> str:
     """'~45 (peu fiable)': the display string with its reliability warning, if any."""
     note = reliability_note(reliability, lang)
     return f"{text} ({note})" if note else text
+
+
+# Match levels of a figure taken from a published table's group rather than the métier's code.
+ISCO_LEVELS = ("isco4", "isco3", "isco2", "isco1")
+
+
+def match_note(level: str | None, group: str | None, lang: str) -> str | None:
+    """'groupe CITP 2654' for a figure of an ISCO-08 group, 'métier ESCO 2654.1' for one of
+    a broader ESCO occupation; None for an exact match."""
+    _check_lang(lang)
+    if not group or level in (None, "exact"):
+        return None
+    key = "isco_group" if level in ISCO_LEVELS else "esco_group"
+    return LABELS[lang][key].format(code=group)
+
+
+def with_match(text: str, note: str | None, period: str | None) -> str:
+    """'~1.500 (groupe CITP 7411, 2024)': a stand-in figure says its group and period."""
+    extra = ", ".join(part for part in (note, period) if part)
+    return f"{text} ({extra})" if extra else text
 
 
 FLAG_TEXTS = {

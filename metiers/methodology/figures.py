@@ -490,6 +490,13 @@ LINEAGE_COMMENTS = {
     "Eurostat flag); null when none.",
     "override": "True when an editorial fact marked as an override set {figure} instead of "
     "the computed value.",
+    "match_level": "How the value of {figure} matches the métier: exact (its own code, and "
+    "every computed or editorial value), esco_broader (a broader ESCO code), isco4, isco3, "
+    "isco2 or isco1 (a published table's ISCO-08 unit, minor, sub-major or major group of the "
+    "métier); null when no source gave a value.",
+    "match_group": "The published table's code the value of {figure} is for when it comes "
+    'from a group (e.g. 2654, shown as "groupe CITP 2654"); null for computed and '
+    "editorial values.",
 }
 RELIABILITY_COMMENTS = {
     "cv": "Coefficient of variation of {figure} when computed from weighted register records "
@@ -628,15 +635,38 @@ def value_of(figure: Figure, row: Mapping[str, Any]) -> Any:
     return {indicator.part: row.get(indicator.name) for indicator in figure.indicators}
 
 
+def stand_in_period(figure: Figure, row: Mapping[str, Any]) -> str | None:
+    """The period of a figure another source gave in place of the one that computes it,
+    when it is not the reference year (a published table a year or two older); None
+    otherwise, so computed figures keep their own period wording (growth, cohorts)."""
+    source = row.get(f"{figure.name}_source")
+    period = row.get(f"{figure.name}_period")
+    if not source or source == figure.source or period is None:
+        return None
+    return None if str(period) == str(row.get("reference_year")) else str(period)
+
+
+def match_note(figure: Figure, row: Mapping[str, Any], lang: str) -> str | None:
+    """'groupe CITP 2654' when the figure comes from a group of the métier, else None."""
+    return display.match_note(
+        row.get(f"{figure.name}_match_level"), row.get(f"{figure.name}_match_group"), lang
+    )
+
+
 def card_strings(row: Mapping[str, Any], lang: str) -> dict[str, str | None]:
     """Every figure's display strings for one métier (a metier_figures row) in one language,
-    the card line with its reliability warning; None where the figure is not published."""
+    the card line with its reliability warning, and with the group and period it comes from
+    when a published table's group or an older period stands in; None where the figure is
+    not published."""
     strings: dict[str, str | None] = {}
     for figure in FIGURES:
         for index, string in enumerate(figure.strings):
             text = string.render(row, lang)
             if text and index == 0:
                 text = display.with_reliability(text, row.get(f"{figure.name}_reliability"), lang)
+                text = display.with_match(
+                    text, match_note(figure, row, lang), stand_in_period(figure, row)
+                )
             strings[string.column] = text
     return strings
 

@@ -1,6 +1,7 @@
 -- Every value a source gives for a figure of a métier in the reference year: computed from
--- the register and insertion data, published aggregates (national rows of year Y whose
--- occupation code is the métier's code) and editorial facts. Disclosure control applies to
+-- the register and insertion data, published aggregates (national values matched to the
+-- métier at every level of int_aggregate_matches: its code, a broader ESCO code, its ISCO-08
+-- groups; periods up to the source's max_lag_years old) and editorial facts. Disclosure control applies to
 -- each candidate: a value resting on too few records is withheld, with the code of the rule
 -- and its parameters (meta_suppression_reasons) and their English text.
 -- Indicators are those of meta_figure_registry (the figure registry), which says the figure
@@ -14,29 +15,32 @@ WITH computed_indicators AS (
 computed AS (
     SELECT
         slug, indicator, value, n_records, period, source_id, source_files,
-        unavailable_code, unavailable_params, NULL::VARCHAR AS flag, false AS override
+        unavailable_code, unavailable_params, NULL::VARCHAR AS flag, false AS override,
+        'exact' AS match_level, 0 AS match_rank, NULL::VARCHAR AS match_group,
+        NULL::INTEGER AS period_end
     FROM intermediate.int_figures
 ),
 aggregates AS (
     SELECT
-        metiers.slug,
-        aggregates.indicator,
-        aggregates.value,
+        matches.slug,
+        matches.indicator,
+        matches.value,
         NULL::BIGINT AS n_records,
-        aggregates.year::VARCHAR AS period,
-        aggregates.source_id,
+        matches.period,
+        matches.source_id,
         files.raw_file AS source_files,
-        CASE WHEN aggregates.value IS NULL THEN 'not_available' END,
-        CASE WHEN aggregates.value IS NULL THEN json_object() END,
-        aggregates.flag,
-        false AS override
-    FROM staging.stg_aggregates AS aggregates
-    INNER JOIN staging.stg_metiers AS metiers ON aggregates.occupation_code = metiers.esco_code
+        CASE WHEN matches.value IS NULL THEN 'not_available' END,
+        CASE WHEN matches.value IS NULL THEN json_object() END,
+        matches.flag,
+        false AS override,
+        matches.match_level,
+        matches.match_rank,
+        matches.match_group,
+        matches.period_end
+    FROM intermediate.int_aggregate_matches AS matches
     INNER JOIN computed_indicators USING (indicator)
-    CROSS JOIN intermediate.int_reference_year AS reference
     LEFT JOIN intermediate.int_source_files AS files
-        ON files.staging_file = aggregates.staging_file
-    WHERE aggregates.year = reference.reference_year AND aggregates.region IS NULL
+        ON files.staging_file = matches.staging_file
 ),
 editorial AS (
     SELECT
@@ -50,7 +54,11 @@ editorial AS (
         NULL::VARCHAR,
         NULL::JSON,
         NULL::VARCHAR AS flag,
-        facts.override
+        facts.override,
+        'exact' AS match_level,
+        0 AS match_rank,
+        NULL::VARCHAR AS match_group,
+        facts.year AS period_end
     FROM staging.stg_facts AS facts
     INNER JOIN computed_indicators USING (indicator)
     CROSS JOIN intermediate.int_reference_year AS reference
@@ -86,7 +94,11 @@ SELECT
     suppression.params AS suppression_params,
     candidates.flag,
     candidates.override,
-    coalesce(sources.precedence, 1000) AS precedence
+    coalesce(sources.precedence, 1000) AS precedence,
+    candidates.match_level,
+    candidates.match_rank,
+    candidates.match_group,
+    candidates.period_end
 FROM candidates
 INNER JOIN meta_figure_registry AS registry USING (indicator)
 LEFT JOIN meta_source_registry AS sources ON sources.source_id = candidates.source_id

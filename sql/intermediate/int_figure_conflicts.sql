@@ -1,8 +1,14 @@
 -- Pairs of available candidate values of a figure that disagree by more than the declared
--- tolerance ([reconciliation.tolerance] in sources.toml), for editorial review.
+-- tolerance ([reconciliation.tolerance] in sources.toml), for editorial review. Each source
+-- is compared with its best candidate only (finest match, then latest period): a table's
+-- ISCO-group value is not in conflict with its own finer value.
 CREATE OR REPLACE TABLE intermediate.int_figure_conflicts AS
 WITH available AS (
     SELECT * FROM intermediate.int_figure_candidates WHERE value IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY slug, indicator, source_id
+        ORDER BY match_rank, period_end DESC NULLS LAST
+    ) = 1
 ),
 pairs AS (
     SELECT

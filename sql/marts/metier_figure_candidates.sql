@@ -16,17 +16,21 @@ SELECT
     candidates.suppressed,
     coalesce(
         published.source_id = candidates.source_id
-        AND published.value IS NOT DISTINCT FROM candidates.value,
+        AND published.value IS NOT DISTINCT FROM candidates.value
+        AND published.match_level IS NOT DISTINCT FROM candidates.match_level,
         false
     ) AS published,
     candidates.suppression_code,
-    candidates.suppression_params
+    candidates.suppression_params,
+    candidates.match_level,
+    candidates.match_group
 FROM intermediate.int_figure_candidates AS candidates
 CROSS JOIN intermediate.int_reference_year AS reference
 LEFT JOIN intermediate.int_figures_reconciled AS published USING (slug, indicator)
-ORDER BY candidates.slug, candidates.indicator, candidates.precedence;
+ORDER BY
+    candidates.slug, candidates.indicator, candidates.precedence, candidates.match_rank;
 
-COMMENT ON TABLE metier_figure_candidates IS 'Every value any source gives for a figure of a métier in the reference year (computed, published aggregates, editorial facts), with its precedence and whether it is the one published. Values withheld by disclosure control are null here too.';
+COMMENT ON TABLE metier_figure_candidates IS 'Every value any source gives for a figure of a métier in the reference year (computed, published aggregates at every match level, editorial facts), with its precedence, match level and whether it is the one published. Values withheld by disclosure control are null here too.';
 COMMENT ON COLUMN metier_figure_candidates.slug IS 'Identifier of the métier.';
 COMMENT ON COLUMN metier_figure_candidates.reference_year IS 'Reference year Y.';
 COMMENT ON COLUMN metier_figure_candidates.figure IS 'Figure of the card (salary_senior groups its median and 90th percentile).';
@@ -43,3 +47,5 @@ COMMENT ON COLUMN metier_figure_candidates.suppressed IS 'Why the value is null;
 COMMENT ON COLUMN metier_figure_candidates.suppression_code IS 'Code of why the value is null (see meta_suppression_reasons); null when available.';
 COMMENT ON COLUMN metier_figure_candidates.suppression_params IS 'Parameters of suppression_code as JSON, named in its wording in meta_suppression_reasons.';
 COMMENT ON COLUMN metier_figure_candidates.published IS 'True for the candidate published in metier_figures.';
+COMMENT ON COLUMN metier_figure_candidates.match_level IS 'How the value matches the métier: exact (its own code; computed and editorial values), esco_broader (a broader ESCO code), isco4, isco3, isco2 or isco1 (its ISCO-08 unit, minor, sub-major or major group). At equal precedence the finer match wins.';
+COMMENT ON COLUMN metier_figure_candidates.match_group IS 'The published table''s code the value is for (e.g. 2654, the ISCO-08 unit group of ESCO 2654.2); null for computed and editorial values.';

@@ -16,7 +16,9 @@ SELECT
     figures.available_candidates,
     coalesce(freshness.stale, false) AS source_stale,
     figures.suppression_code,
-    figures.suppression_params
+    figures.suppression_params,
+    figures.match_level,
+    figures.match_group
 FROM intermediate.int_figures_reconciled AS figures
 CROSS JOIN intermediate.int_reference_year AS reference
 LEFT JOIN meta_source_freshness AS freshness ON freshness.source_id = figures.source_id
@@ -39,3 +41,5 @@ COMMENT ON COLUMN metier_figure_lineage.suppressed IS 'Why the value is null (di
 COMMENT ON COLUMN metier_figure_lineage.suppression_code IS 'Code of why the value is null (see meta_suppression_reasons: primary, dominance, short_history, not_available, ...); null when published.';
 COMMENT ON COLUMN metier_figure_lineage.suppression_params IS 'Parameters of suppression_code as JSON (e.g. {"min_records":10}), named in its wording in meta_suppression_reasons.';
 COMMENT ON COLUMN metier_figure_lineage.source_stale IS 'True when the winning source was older than its declared cadence at build time (see meta_source_freshness): the figure may be out of date.';
+COMMENT ON COLUMN metier_figure_lineage.match_level IS 'How the published value matches the métier: exact, esco_broader, isco4, isco3, isco2 or isco1 (see metier_figure_candidates); null when no source gave a value.';
+COMMENT ON COLUMN metier_figure_lineage.match_group IS 'The published table''s code the value is for (e.g. ISCO-08 group 2654); null for computed and editorial values.';

@@ -40,6 +40,8 @@ figure_rows AS MATERIALIZED (
         reason.params AS suppression_params,
         lead.flag,
         coalesce(overrides.override, false) AS override,
+        lead.match_level,
+        lead.match_group,
         CASE
             WHEN lead.value IS NOT NULL AND lead.source_id = grid.source_id THEN reliability.cv
         END AS cv,
@@ -83,7 +85,9 @@ lineage AS (
         max(suppression_code) AS suppression_code,
         max(suppression_params) AS suppression_params,
         max(flag) AS flag,
-        bool_or(override) AS override
+        bool_or(override) AS override,
+        max(match_level) AS match_level,
+        max(match_group) AS match_group
     GROUP BY slug
 ),
 reliability AS (

@@ -15,7 +15,9 @@ CREATE OR REPLACE TABLE meta_source_registry (
     cadence_days INTEGER,
     citation_fr VARCHAR,
     citation_nl VARCHAR,
-    citation_en VARCHAR
+    citation_en VARCHAR,
+    classification VARCHAR,
+    max_lag_years INTEGER
 );
 
 COMMENT ON TABLE meta_source_registry IS 'Every declared source (sources.toml) of the refresh that built this file: how it is read, what it feeds, its precedence, citation, licence and cadence.';
@@ -35,3 +37,5 @@ COMMENT ON COLUMN meta_source_registry.cadence_days IS 'How often the source is 
 COMMENT ON COLUMN meta_source_registry.citation_fr IS 'How to cite the source on a French card (its declared citations.fr); null when not declared, and then citation applies.';
 COMMENT ON COLUMN meta_source_registry.citation_nl IS 'How to cite the source on a Dutch card (its declared citations.nl); null when not declared, and then citation applies.';
 COMMENT ON COLUMN meta_source_registry.citation_en IS 'How to cite the source on an English card (its declared citations.en); null when not declared, and then citation applies.';
+COMMENT ON COLUMN meta_source_registry.classification IS 'Classification of the occupation codes of a published table: esco, isco08, or the id of the crosswalk source (role crosswalk) that maps its codes to ESCO or ISCO-08.';
+COMMENT ON COLUMN meta_source_registry.max_lag_years IS 'A published table''s period may end up to this many years before the reference year and still give a figure (the latest period of the source wins).';

@@ -28,6 +28,7 @@ from metiers.ingest.sources.limits import DEFAULT_LIMITS, readable_copy
 __all__ = [
     "AGGREGATE_SCHEMA",
     "CONTEXT_SCHEMA",
+    "CROSSWALK_SCHEMA",
     "SourceSpec",
     "StagedFile",
     "get_source",
@@ -57,6 +58,19 @@ CONTEXT_SCHEMA = {
     "unit": pl.String(),
     "value": pl.Float64(),
     "flag": pl.String(),
+    SOURCE_ROW: pl.Int64(),
+}
+
+
+# One row per (source code, target) pair of a crosswalk source (ingest/sources/crosswalk.py).
+CROSSWALK_SCHEMA = {
+    "crosswalk_id": pl.String(),
+    "source_code": pl.String(),
+    "target_kind": pl.String(),
+    "target_code": pl.String(),
+    "target_uri": pl.String(),
+    "weight": pl.Float64(),
+    "relation": pl.String(),
     SOURCE_ROW: pl.Int64(),
 }
 
@@ -209,6 +223,12 @@ def read_with_adapter(path: Path, spec: SourceSpec, limits: Limits | None = None
 
         wide = aggregate.read(path, options, limits=limits)
         return RawTable(frame=aggregate_long(wide, spec, path).lazy(), numbered=True)
+    if spec.adapter == "crosswalk":
+        from metiers.ingest.sources import crosswalk
+
+        pairs = crosswalk.read(path, options, limits=limits)
+        frame = pairs.select(pl.lit(spec.name).alias("crosswalk_id"), pl.all())
+        return RawTable(frame=frame.lazy(), numbered=True)
     raise read_error(path, f"unknown adapter '{spec.adapter}'")
 
 

@@ -1,0 +1,58 @@
+-- Published aggregate values per source, indicator, period and occupation code, in the
+-- classification the build matches on (ESCO or ISCO-08 codes). A table keyed by another
+-- classification goes through its crosswalk (the source's `classification`): an additive
+-- figure (a total, e.g. headcount) is split by the crosswalk's weights, so a source code's
+-- value is shared among its targets and the shares sum back to it; any other figure (a
+-- share, a wage, an age) is the weight-averaged value of the source codes mapped to the
+-- target. Regional rows are left out: a figure describes the whole country.
+-- The period is the row's year until the staged period columns exist.
+CREATE OR REPLACE TABLE intermediate.int_aggregate_values AS
+WITH rows AS (
+    SELECT
+        aggregates.source_id,
+        aggregates.indicator,
+        aggregates.occupation_code,
+        aggregates.year AS period_end,
+        aggregates.value,
+        aggregates.flag,
+        aggregates.staging_file,
+        coalesce(sources.classification, 'esco') AS classification,
+        figures.estimate = 'total' AS additive
+    FROM staging.stg_aggregates AS aggregates
+    INNER JOIN meta_figure_registry AS figures USING (indicator)
+    LEFT JOIN meta_source_registry AS sources ON sources.source_id = aggregates.source_id
+    WHERE aggregates.region IS NULL AND aggregates.year IS NOT NULL
+),
+direct AS (
+    SELECT
+        source_id, indicator, period_end, occupation_code AS code, value, flag, staging_file,
+        NULL::VARCHAR AS allocated_from, NULL::DOUBLE AS allocated_weight
+    FROM rows
+    WHERE classification IN ('esco', 'isco08')
+),
+allocated AS (
+    SELECT
+        rows.source_id,
+        rows.indicator,
+        rows.period_end,
+        crosswalks.target_code AS code,
+        CASE
+            WHEN count(rows.value) = 0 THEN NULL
+            WHEN bool_or(rows.additive) THEN sum(rows.value * crosswalks.weight)
+            ELSE sum(rows.value * crosswalks.weight)
+                / nullif(sum(crosswalks.weight) FILTER (WHERE rows.value IS NOT NULL), 0)
+        END AS value,
+        nullif(string_agg(DISTINCT rows.flag, ',' ORDER BY rows.flag), '') AS flag,
+        min(rows.staging_file) AS staging_file,
+        string_agg(DISTINCT rows.occupation_code, ',' ORDER BY rows.occupation_code)
+            AS allocated_from,
+        sum(crosswalks.weight) AS allocated_weight
+    FROM rows
+    INNER JOIN intermediate.int_crosswalks AS crosswalks
+        ON crosswalks.crosswalk_id = rows.classification
+        AND crosswalks.source_code = rows.occupation_code
+    GROUP BY rows.source_id, rows.indicator, rows.period_end, crosswalks.target_code
+)
+SELECT * FROM direct
+UNION ALL
+SELECT * FROM allocated;
