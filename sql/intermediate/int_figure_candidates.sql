@@ -37,6 +37,11 @@ aggregates AS (
     LEFT JOIN intermediate.int_source_files AS files
         ON files.staging_file = aggregates.staging_file
     WHERE aggregates.year = reference.reference_year AND aggregates.region IS NULL
+        -- a Belgian value in a mart unit: never another country, currency or a net wage
+        AND aggregates.geo = 'BE'
+        AND (aggregates.unit IS NULL
+            OR aggregates.unit IN ('persons', 'share', 'eur_gross_per_month', 'years',
+                'fraction_per_year'))
 ),
 editorial AS (
     SELECT
