@@ -33,7 +33,10 @@ LFSA_HEADER = (
 LFSA_ROWS = [
     # isco08, geo, period, value, flag
     ("NRP", "CH", "2024", "107.3", ""),
+    ("NRP", "CZ", "2011", "1.0", "bu"),
     ("NRP", "CZ", "2024", "", "u"),
+    ("NRP", "EA21", "2025", "629.5", ""),
+    ("NRP", "FR", "2021", "646.4", "bd"),
     ("OC2", "BE", "2021", "1316.0", "b"),
     ("OC2", "BE", "2023", "1313.8", ""),
     ("OC2", "BE", "2024", "1392.0", ""),
@@ -430,3 +433,94 @@ exclude = { isco08 = "OC0" }
     assert spec.context is not None
     assert spec.context.geo == ["BE", "BE1*"]
     assert spec.context.series[0].exclude == {"isco08": "OC0"}
+
+
+@pytest.mark.slow  # a refresh of the bundled sample
+def test_real_lfsa_extract_reaches_belgian_context(tmp_path: Path) -> None:
+    """Done-when of issue 15: the real lfsa_egai2d lines dropped into the Eurostat folder of
+    the bundled sample, with the stock registry, publish Belgian context for the groups they
+    cover, values equal to the file's (196.9 thousand for OC26 in 2025, the latest period)."""
+    import shutil
+
+    import duckdb
+    from conftest import BUNDLED_RAW
+
+    from metiers.core.config import Settings
+    from metiers.refresh.pipeline import run_refresh
+
+    raw = tmp_path / "raw"
+    shutil.copytree(BUNDLED_RAW, raw)
+    (raw / "eurostat" / "lfsa_egai2d.csv").write_text(lfsa_text(), encoding="utf-8")
+    settings = Settings(raw_dir=raw, marts_dir=tmp_path / "marts")
+    run_refresh(settings)
+    with duckdb.connect(str(settings.published_path), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT isco_group, geo, period, value, source_value, source_unit, source_file "
+            "FROM metier_context WHERE slug = 'monteur-monteuse-video' "
+            "AND indicator = 'employment'"
+        ).fetchall()
+        groups = connection.execute(
+            "SELECT DISTINCT isco_group FROM metier_context WHERE source_file LIKE '%.csv'"
+        ).fetchall()
+    # 2654.2 sits in ISCO group 26; the bundled TSV stops at 2024, the real lines reach 2025
+    assert rows == [
+        ("26", "BE", "2025", 196900.0, 196.9, "thousand_persons", "eurostat/lfsa_egai2d.csv")
+    ]
+    assert groups == [("26",)]  # group 2 is covered too, but 26 is the more specific one
+
+
+def test_series_exclude_drops_rows_before_the_filter(lfsa: Path) -> None:
+    spec = spec_from(
+        """
+[sources.s]
+adapter = "eurostat"
+role = "context"
+patterns = ["*.csv"]
+[sources.s.context]
+geo = "BE"
+[[sources.s.context.series]]
+indicator = "employment"
+unit = "thousand_persons"
+filter = { isco08 = "OC*" }
+exclude = { isco08 = "OC2" }
+"""
+    )
+    rows = context_long(eurostat.read(lfsa), spec, lfsa)
+    # OC26 BE 2021, 2023, 2024, 2025: 198.2, 195.1, 188.9, 196.9 thousand
+    assert sorted(zip(rows["period"], rows["value"], strict=True)) == [
+        ("2021", 198200.0),
+        ("2023", 195100.0),
+        ("2024", 188900.0),
+        ("2025", 196900.0),
+    ]
+
+
+BLS = EXTERNAL / "bls_oews_national_M2023_dl.csv"
+
+
+def test_bls_is_american_context_never_a_belgian_figure() -> None:
+    """BLS OEWS with its example options (defaults.region = "US"): the place is the US, the
+    wages stay dollars a year. Line 451: 27-1011 Art Directors, TOT_EMP "51,200",
+    A_MEDIAN "106,500"."""
+    from metiers.ingest.sources.aggregate import BLS_OEWS_OPTIONS
+
+    spec = SourceSpec(
+        name="bls",
+        description="",
+        patterns=("*.csv",),
+        columns=(),
+        adapter="aggregate",
+        role="aggregate",
+        feeds=("headcount", "salary_median"),
+        options=BLS_OEWS_OPTIONS,
+        units={"salary_median": "usd_gross_per_year"},
+    )
+    rows = staged(BLS, spec)
+    art = rows.filter(pl.col("occupation_code") == "27-1011")
+    headcount = value(art, "headcount")
+    assert headcount["value"] == 51200.0 and headcount["unit"] == "persons"
+    wage = value(art, "salary_median")
+    assert wage["value"] == 106500.0 and wage["currency"] == "USD"
+    assert wage["unit"] == "usd_gross_per_year" and wage["conversion"] is None
+    assert set(rows["geo"]) == {"US"} and rows["region"].null_count() == rows.height
+    assert set(rows["year"]) == {2023}
