@@ -93,7 +93,6 @@ ISCO_CODE = r"^\d{1,4}$"
 # Geographic aggregates of Eurostat (EU27_2020, EA21, EU28, ...): never a country.
 GEO_AGGREGATE = r"^(?:EU|EA)[0-9_]"
 GEO_LEVELS = {2: "country", 3: "nuts1", 4: "nuts2", 5: "nuts3"}
-BELGIAN_REGION = r"^BE[0-9A-Z]{2}$"
 
 
 @dataclass(frozen=True)
