@@ -152,7 +152,13 @@ def _staged_aggregates(frame: pl.DataFrame) -> pl.DataFrame:
         pl.lit("table").alias("source_id"),
         "occupation_code",
         pl.lit(2023, pl.Int32).alias("year"),
+        pl.lit(2023, pl.Int32).alias("period_end"),
+        pl.lit("2023").alias("period"),
+        pl.lit("year").alias("period_kind"),
         pl.lit(None, pl.String).alias("region"),
+        # a Belgian table in persons, as staging says it (the units part)
+        pl.lit("BE").alias("geo"),
+        pl.lit("persons").alias("unit"),
         pl.lit("headcount").alias("indicator"),
         pl.col("headcount").alias("value"),
         pl.col("headcount_flag").alias("flag"),

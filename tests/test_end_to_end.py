@@ -273,7 +273,10 @@ def test_context_figures_from_the_eurostat_table(bundled_mart: Settings) -> None
     assert share["value"] == pytest.approx(women / total)
     assert share["flag"] == (women_flag + total_flag) == "u"
     employment = context[("boucher-bouchere", "employment")]
-    assert employment["value"] == pytest.approx(total)
+    # published in thousands, staged in persons; the published value stays beside it
+    assert employment["source_value"] == pytest.approx(total)
+    assert employment["value"] == pytest.approx(total * 1000)
+    assert employment["unit"] == "persons" and employment["source_unit"] == "thousand_persons"
     card = query(
         bundled_mart,
         "SELECT context, footnotes FROM metier_cards "

@@ -138,7 +138,8 @@ ROLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 def _empty_staging_file(settings: Settings, role: str) -> str:
     """A typed, empty Parquet for a role with no files."""
     path = settings.staging_dir / "_empty" / f"{role}.parquet"
-    if not path.exists():
+    # Written again when the role's columns changed since (a staging folder kept across versions).
+    if not path.exists() or dict(pl.read_parquet_schema(path)) != ROLE_SCHEMAS[role]:
         write_parquet_atomically(pl.LazyFrame(schema=ROLE_SCHEMAS[role]), path)
     return str(path)
 

@@ -35,6 +35,9 @@ from metiers.core.errors import UsageError, shorten
 # Position of each record in its raw file (CSV line, sheet row, Parquet row), kept in staging
 # so that a validation failure can point at the rows to fix; no declared column may take it.
 SOURCE_ROW = "source_row"
+# Aggregate columns naming a table's period: read as text (`2017-2019`, `2024-Q1`), never as
+# numbers, and parsed at staging (metiers/methodology/periods.py).
+PERIOD_COLUMNS = ("year", "period")
 
 # A TOML value type as a person reads it in a message.
 TYPE_WORDS = {
@@ -297,8 +300,10 @@ class AggregateOptions(AdapterOptions):
 
     @property
     def key_columns(self) -> list[str]:
-        """Text identifiers, in the order of `columns`."""
-        return [name for name in self.columns.values() if name in self.keys]
+        """Text identifiers, in the order of `columns`; a period column is one too."""
+        return [
+            name for name in self.columns.values() if name in self.keys or name in PERIOD_COLUMNS
+        ]
 
     @property
     def boolean_columns(self) -> list[str]:
@@ -310,7 +315,7 @@ class AggregateOptions(AdapterOptions):
         return [
             name
             for name in self.columns.values()
-            if name not in self.keys and name not in self.booleans
+            if name not in self.keys and name not in self.booleans and name not in PERIOD_COLUMNS
         ]
 
     @property
@@ -323,7 +328,7 @@ class AggregateOptions(AdapterOptions):
         allowed: dict[str, list[Scalar]] = {}
         for name, declared in self.filter.items():
             values = declared if isinstance(declared, list) else [declared]
-            if name in self.keys:
+            if name in self.keys or name in PERIOD_COLUMNS:
                 allowed[name] = [str(value) for value in values]
                 continue
             boolean = name in self.booleans

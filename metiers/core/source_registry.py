@@ -118,6 +118,10 @@ class SourceSpec:
     # of a crosswalk source), and how many years before the reference year a period may end.
     classification: str = "esco"
     max_lag_years: int = 2
+    # indicator -> declared unit; geography; hours per week for hourly wages.
+    units: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    geography: GeographyDeclaration | None = field(default=None, hash=False, compare=False)
+    hours_per_week: float = 38.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.options, AdapterOptions):
@@ -187,14 +191,20 @@ class ColumnDeclaration(StrictTable):
         return {"type": data} if isinstance(data, str) else data
 
 
+# A dimension filter's value: one code, a list of codes, or a text with `*`/`?` globs.
+FilterValue = str | int | float | list[str | int | float]
+
+
 class SeriesDeclaration(StrictTable):
-    """One context series: a filtered value, or the ratio of two filtered values."""
+    """One context series: a filtered value, or the ratio of two filtered values. Filter
+    values may be lists or globs (`"OC*"`); `exclude` drops matching rows first."""
 
     indicator: Annotated[str, Field(min_length=1)]
     unit: str | None = None
-    filter: dict[str, str | int | float] | None = None
-    numerator: dict[str, str | int | float] | None = None
-    denominator: dict[str, str | int | float] | None = None
+    filter: dict[str, FilterValue] | None = None
+    numerator: dict[str, FilterValue] | None = None
+    denominator: dict[str, FilterValue] | None = None
+    exclude: dict[str, FilterValue] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _one_form(self) -> SeriesDeclaration:
@@ -213,8 +223,19 @@ class ContextDeclaration(StrictTable):
 
     isco_dimension: str = "isco08"
     isco_prefix: str = "OC"
-    geo: str | None = None
+    geo: FilterValue | None = None
     series: list[SeriesDeclaration] = Field(min_length=1)
+    # Rows dropped before any series is taken: {isco08 = ["TOTAL", "NRP"]}; a row is dropped
+    # when it matches every dimension listed.
+    exclude: dict[str, FilterValue] = Field(default_factory=dict)
+
+
+class GeographyDeclaration(StrictTable):
+    """Where a table's values are: one country (ISO 3166 alpha-2, "BE" by default), or a
+    column of the table holding country or NUTS codes."""
+
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "BE"
+    column: Annotated[str, Field(min_length=1)] | None = None
 
 
 class CitationTable(StrictTable):
@@ -247,6 +268,11 @@ class SourceDeclaration(StrictTable):
     citations: CitationTable | None = None
     classification: Annotated[str, Field(min_length=1)] = "esco"
     max_lag_years: int = Field(default=2, ge=0)
+    # indicator -> unit its values are published in (metiers/methodology/units.py)
+    units: dict[str, Annotated[str, Field(min_length=1)]] = Field(default_factory=dict)
+    geography: GeographyDeclaration = GeographyDeclaration()
+    # converts hourly wages to monthly ones
+    hours_per_week: float = Field(default=38.0, gt=0, le=168)
 
     @classmethod
     def prepare(cls, data: Any) -> Any:
@@ -457,6 +483,9 @@ def _spec(name: str, source: SourceDeclaration) -> SourceSpec:
         },
         classification=source.classification,
         max_lag_years=source.max_lag_years,
+        units=dict(source.units),
+        geography=source.geography,
+        hours_per_week=source.hours_per_week,
     )
 
 

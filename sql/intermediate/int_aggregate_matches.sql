@@ -54,7 +54,7 @@ SELECT
     match_level,
     match_rank,
     match_group,
-    period_end::VARCHAR AS period,
+    period,
     period_end,
     lag_years,
     value,
@@ -65,5 +65,8 @@ SELECT
 FROM matched
 QUALIFY row_number() OVER (
     PARTITION BY slug, indicator, source_id, match_level
-    ORDER BY period_end DESC, length(match_group) DESC, match_group
+    -- the latest period; at the same end year a single year before a range, a quarter, a month
+    ORDER BY period_end DESC,
+        CASE period_kind WHEN 'year' THEN 0 WHEN 'range' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END,
+        length(match_group) DESC, match_group
 ) = 1;

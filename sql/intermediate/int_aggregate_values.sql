@@ -4,15 +4,18 @@
 -- figure (a total, e.g. headcount) is split by the crosswalk's weights, so a source code's
 -- value is shared among its targets and the shares sum back to it; any other figure (a
 -- share, a wage, an age) is the weight-averaged value of the source codes mapped to the
--- target. Regional rows are left out: a figure describes the whole country.
--- The period is the row's year until the staged period columns exist.
+-- target. Regional rows are left out: a figure describes the whole country. Only Belgian
+-- values in a unit of the mart become figures: another country's, another currency's or a
+-- net wage never does (metier_context shows them, labelled).
 CREATE OR REPLACE TABLE intermediate.int_aggregate_values AS
 WITH rows AS (
     SELECT
         aggregates.source_id,
         aggregates.indicator,
         aggregates.occupation_code,
-        aggregates.year AS period_end,
+        aggregates.period_end,
+        aggregates.period,
+        aggregates.period_kind,
         aggregates.value,
         aggregates.flag,
         aggregates.staging_file,
@@ -21,11 +24,16 @@ WITH rows AS (
     FROM staging.stg_aggregates AS aggregates
     INNER JOIN meta_figure_registry AS figures USING (indicator)
     LEFT JOIN meta_source_registry AS sources ON sources.source_id = aggregates.source_id
-    WHERE aggregates.region IS NULL AND aggregates.year IS NOT NULL
+    WHERE aggregates.region IS NULL AND aggregates.period_end IS NOT NULL
+        AND aggregates.geo = 'BE'
+        AND (aggregates.unit IS NULL
+            OR aggregates.unit IN ('persons', 'share', 'eur_gross_per_month', 'years',
+                'fraction_per_year'))
 ),
 direct AS (
     SELECT
-        source_id, indicator, period_end, occupation_code AS code, value, flag, staging_file,
+        source_id, indicator, period_end, period, period_kind, occupation_code AS code, value,
+        flag, staging_file,
         NULL::VARCHAR AS allocated_from, NULL::DOUBLE AS allocated_weight
     FROM rows
     WHERE classification IN ('esco', 'isco08')
@@ -35,6 +43,8 @@ allocated AS (
         rows.source_id,
         rows.indicator,
         rows.period_end,
+        rows.period,
+        rows.period_kind,
         crosswalks.target_code AS code,
         CASE
             WHEN count(rows.value) = 0 THEN NULL
@@ -51,7 +61,9 @@ allocated AS (
     INNER JOIN intermediate.int_crosswalks AS crosswalks
         ON crosswalks.crosswalk_id = rows.classification
         AND crosswalks.source_code = rows.occupation_code
-    GROUP BY rows.source_id, rows.indicator, rows.period_end, crosswalks.target_code
+    GROUP BY
+        rows.source_id, rows.indicator, rows.period_end, rows.period, rows.period_kind,
+        crosswalks.target_code
 )
 SELECT * FROM direct
 UNION ALL

@@ -23,13 +23,21 @@ SELECT
     matched.flag,
     CASE WHEN macros.eurostat_unreliable(matched.flag) THEN 'low' END AS reliability,
     matched.source_id,
-    files.raw_file AS source_file
+    files.raw_file AS source_file,
+    matched.source_value,
+    matched.source_unit,
+    matched.conversion
 FROM matched
 LEFT JOIN intermediate.int_source_files AS files
     ON files.staging_file = matched.staging_file
 QUALIFY row_number() OVER (
     PARTITION BY matched.slug, matched.indicator
-    ORDER BY matched.depth DESC, matched.time_period DESC, matched.source_id
+    -- latest period by its end year, a whole year before its quarters (methodology/periods.py)
+    ORDER BY matched.depth DESC, (matched.geo = 'BE') DESC, matched.period_end DESC NULLS LAST,
+        CASE matched.period_kind
+            WHEN 'year' THEN 3 WHEN 'range' THEN 2 WHEN 'quarter' THEN 1 ELSE 0
+        END DESC,
+        matched.time_period DESC, matched.source_id
 ) = 1
 ORDER BY matched.slug, matched.indicator;
 
@@ -39,9 +47,12 @@ COMMENT ON COLUMN metier_context.indicator IS 'Context indicator, as declared in
 COMMENT ON COLUMN metier_context.isco_group IS 'ISCO-08 group the value describes (e.g. 26 for the métier 2654.2).';
 COMMENT ON COLUMN metier_context.geo IS 'Place the value describes (BE: Belgium).';
 COMMENT ON COLUMN metier_context.period IS 'Period of the value.';
-COMMENT ON COLUMN metier_context.value IS 'The value (shares as fractions; counts in the declared unit).';
-COMMENT ON COLUMN metier_context.unit IS 'Unit declared for the series (share, thousand_persons, ...).';
+COMMENT ON COLUMN metier_context.value IS 'The value in the mart''s unit (shares as fractions 0-1, counts in persons), converted at staging from the unit the series declares.';
+COMMENT ON COLUMN metier_context.unit IS 'Unit of value (persons, share, eur_gross_per_month; another currency or a net wage keeps its own, e.g. usd_gross_per_year).';
 COMMENT ON COLUMN metier_context.flag IS 'Publisher flags (Eurostat letters: u low reliability, b break in series, ...); null when none.';
 COMMENT ON COLUMN metier_context.source_id IS 'Source of the value (see meta_source_registry).';
 COMMENT ON COLUMN metier_context.source_file IS 'Raw file of the value.';
 COMMENT ON COLUMN metier_context.reliability IS 'low when the publisher flags the value as of low reliability (Eurostat u; shown as "peu fiable" / "weinig betrouwbaar" / "low reliability"), else null.';
+COMMENT ON COLUMN metier_context.source_value IS 'The value as the publisher wrote it (e.g. 196.9 for 196,900 persons in thousands).';
+COMMENT ON COLUMN metier_context.source_unit IS 'Unit the series declares for the published value (thousand_persons, percent, ...).';
+COMMENT ON COLUMN metier_context.conversion IS 'How value was computed from source_value (e.g. thousand_persons→persons ×1000); null when taken as published.';

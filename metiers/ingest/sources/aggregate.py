@@ -17,6 +17,9 @@ source as plain JSON-like options (the source registry keeps them in TOML), chec
 - `keys`: canonical columns that are text identifiers (kept as text: leading zeros survive).
 - `booleans`: canonical columns holding a `TRUE`-or-empty mark (true words -> True, false words
   and empty -> False).
+- A column mapped to `year` or `period` is the table's period: kept as text (`2024`,
+  `2017-2019`, `2024-Q1`) like a key, and parsed at staging (metiers/methodology/periods.py),
+  so a range is never a bad number nor a cast error.
 - Every other mapped column is a value column: Float64, followed by `<name>_flag`.
 - `markers`: marker -> meaning, e.g. {"*": "not_available", "#": "top_coded"}. A marker cell
   reads as null with the meaning in the flag column; with meaning "top_coded" and a cap in
