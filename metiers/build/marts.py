@@ -129,14 +129,18 @@ ROLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "alt_labels": pl.List(TEXT), "lang": TEXT,
     },
     "context": dict(CONTEXT_SCHEMA),
-    "regions": {"code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT},
+    "regions": {
+        "code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT,
+        "name_de": TEXT, "nuts1": TEXT,
+    },
 }  # fmt: skip
 
 
 def _empty_staging_file(settings: Settings, role: str) -> str:
     """A typed, empty Parquet for a role with no files."""
     path = settings.staging_dir / "_empty" / f"{role}.parquet"
-    if not path.exists():
+    # A file left by an older version may lack a column added since: write it again.
+    if not path.exists() or pl.read_parquet_schema(path) != ROLE_SCHEMAS[role]:
         write_parquet_atomically(pl.LazyFrame(schema=ROLE_SCHEMAS[role]), path)
     return str(path)
 
