@@ -216,3 +216,26 @@ def test_regions_suite_names_a_missing_column_not_zero_bad_values(tmp_path: Path
     with duckdb.connect() as connection:  # the staged file indeed has no `code` column
         names = [row[0] for row in connection.sql(f"DESCRIBE SELECT * FROM '{staged}'").fetchall()]
     assert "code" not in names
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"valid_on": "yesterday"}, "valid_on: expected 'open', 'all' or a date"),
+        ({"thousands": ",", "decimal": ","}, "thousands ',' clashes with decimal ','"),
+        ({"thousands": "1"}, "thousands: expected one character that is not a digit"),
+        ({"zero_marks": [" "]}, "an empty zero mark cannot be told from an empty cell"),
+        ({"measures": "aant_*"}, "measures: expected a list"),
+    ],
+)
+def test_bad_statbel_options_are_refused(options: dict, words: str) -> None:
+    from metiers.core.errors import UsageError
+
+    with pytest.raises(UsageError) as caught:
+        statbel.read(TU_COM, options)
+    assert words in str(caught.value)
+
+
+def test_zero_marks_are_compared_trimmed(cars: pl.DataFrame) -> None:
+    spaced = statbel.read(TF_CAR, {**TF_OPTIONS, "zero_marks": [" -  "]})
+    assert spaced.equals(cars)

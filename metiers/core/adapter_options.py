@@ -242,6 +242,12 @@ class StatbelOptions(AdapterOptions):
             ) from None
         return value
 
+    @field_validator("zero_marks")
+    @classmethod
+    def _trimmed_marks(cls, marks: list[str]) -> list[str]:
+        # Cells are compared trimmed (` -     ` is `-`), so the marks are too.
+        return [mark.strip() for mark in marks]
+
     @model_validator(mode="after")
     def _marks_apart(self) -> StatbelOptions:
         if self.thousands is not None and self.thousands == self.decimal:

@@ -17,13 +17,25 @@ open-data text tables (`CD_*` codes, `TX_*_FR/NL/DE/EN` texts, `MS_*` measures).
   digits decide (21 Brussels -> BE10, 23 Halle-Vilvoorde and 24 Leuven -> BE24 Vlaams-Brabant,
   25 Nivelles -> BE31 Brabant wallon). The kingdom and the Flemish and Walloon regions have
   none;
-- `source_row` (Int64): 1 for the first record under the header.
+- `name_de` (always null: the 2019 list has no German names) and `nuts1` (BE1 Brussels, BE2
+  Flanders, BE3 Wallonia; null for the kingdom), so both REFNIS readers stage one shape;
+- `source_row` (Int64): the line number, the header being line 1.
+
+`read_refnis_current` reads Statbel's current distribution (`TU_COM_REFNIS.txt`, `|`,
+UTF-8 with BOM, one row per version of a unit): `code`, `name_fr`, `name_nl`, `name_de`,
+`level` (from `LVL_REFNIS`: 1 region, 2 province, 3 arrondissement, 4 municipality; it must
+agree with the code's form), `level_code` (that number), `parent_code` (`CD_SUP_REFNIS`,
+`-` as null), `valid_from`, `valid_to` (dates; the open end `31/12/9999` as null), `nuts2`,
+`nuts1`, `source_row`. The file has no kingdom row.
 
 `nuts2_regions` reduces that list to the 11 register NUTS-2 areas (see its docstring).
 
 `read_opendata` output: every column of the file, names lower-cased; `cd_*` as text (leading
-zeros kept, surrounding spaces trimmed), `ms_*` as Float64, all others as text; then
-`source_row`.
+zeros kept, surrounding spaces trimmed), the measures (`ms_*`, or the `measures` patterns)
+as Float64, all others as text; then `source_row` (the line number).
+
+Every reader takes plain text, gzip-compressed text named `*.gz`, or the first sheet of an
+XLSX workbook read as text (metiers/ingest/sources/formats.py).
 
 Options (all optional; `StatbelOptions` in metiers/core/adapter_options.py):
 
@@ -31,9 +43,20 @@ Options (all optional; `StatbelOptions` in metiers/core/adapter_options.py):
   are valid UTF-8, else Latin-1. Any Python codec name forces that codec, and bytes it cannot
   decode reject the file (no silent replacement characters).
 - `separator`: "auto" (default) sniffs `|`, `;` or tab on the header line; or one character.
-- `decimal` (open data): "auto" (default) reads `ms_*` with a decimal comma when some cell
-  holds a `,` and none holds a `.`; "." or "," forces it.
-- `kind` (`read` only): "auto" (default), "refnis" or "opendata".
+- `decimal` (open data): "auto" (default) reads measures with a decimal comma when some cell
+  holds a `,` and none holds a `.` (the other mark when `thousands` is "." or ","); "." or
+  "," forces it.
+- `thousands` (open data): the grouping mark of measures (`.` in `TF_*` tables: ` 64.094 `
+  is 64094); digits must be grouped by three. Never guessed: `1.330` is read as 1.33
+  unless it is declared.
+- `zero_marks` (open data): cells meaning zero (`["-"]` in `TF_*` tables).
+- `measures` (open data): glob patterns of the measure columns, lower case (`["ms_*"]` by
+  default; `["aant_*", "ms_*"]` for `TF_*` tables).
+- `kind` (`read` only): "auto" (default: `Code INS` -> refnis, `LVL_REFNIS` ->
+  refnis_current, else opendata), "refnis", "refnis_current" or "opendata".
+- `valid_on` (refnis_current): "open" (default) keeps the versions still valid, so each
+  code appears once; "all" keeps every version; a date "YYYY-MM-DD" the versions valid on
+  that day.
 """
 
 from __future__ import annotations
