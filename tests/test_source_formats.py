@@ -317,3 +317,35 @@ def test_a_workbook_named_csv_is_told_to_be_renamed(tmp_path: Path) -> None:
     path = tmp_path / "book.csv"
     path.write_bytes(book.read_bytes())
     assert "rename it to .xlsx" in rejected(aggregate.read, path, SMALL)
+
+
+@needs_external
+def test_every_adapter_reads_a_gz_name_as_gzip_when_staging(tmp_path: Path) -> None:
+    """ESCO through `stage_file`: the `.gz` is dropped from the name the adapter sees, so
+    the language still comes from `occupations_fr`; rows and lines as in the plain file."""
+    plain = EXTERNAL / "esco_v1.2.1_occupations_fr.csv"
+    packed = gzipped(plain, tmp_path / "occupations_fr.csv.gz")
+    spec = get_source("esco_occupations")
+    staged = stage_file(packed, spec, tmp_path / "staging" / "packed.parquet")
+    copy = tmp_path / "occupations_fr.csv"
+    copy.write_bytes(plain.read_bytes())
+    reference = stage_file(copy, spec, tmp_path / "staging" / "plain.parquet")
+    assert staged.rows == reference.rows == 3039
+    frame = pl.read_parquet(staged.staging_path)
+    assert frame.equals(pl.read_parquet(reference.staging_path))
+    seed = frame.filter(pl.col("code") == "2654.2").row(0, named=True)
+    assert (seed["lang"], seed["source_row"]) == ("fr", 6490)
+
+
+def test_the_tabular_adapter_names_an_unsupported_format(tmp_path: Path) -> None:
+    from metiers.ingest.sources import open_raw
+
+    path = tmp_path / "register_2024.ods"
+    path.write_bytes(b"PK\x03\x04mimetype")
+    with pytest.raises(DataRejected) as caught:
+        open_raw(path, get_source("register"))
+    [problem] = caught.value.problems
+    assert problem.file == str(path)
+    assert "OpenDocument spreadsheet (.ods) is not supported: save it as .xlsx or .csv" in (
+        problem.rule
+    )
