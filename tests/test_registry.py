@@ -166,7 +166,11 @@ def test_an_unknown_key_in_any_table_is_refused_naming_it(text: str, words: str)
         ("tabular", "columns = ['a']\n", "options.columns: expected a table, got ['a']"),
         ("esco_occupations", 'lang = "french"\n', "options.lang: expected a language code"),
         ("eurostat", 'decimal = ","\n', "options.decimal: expected '.', got ','"),
-        ("statbel", 'kind = "excel"\n', "options.kind: expected 'auto', 'refnis' or 'opendata'"),
+        (
+            "statbel",
+            'kind = "excel"\n',
+            "options.kind: expected 'auto', 'refnis', 'refnis_current' or 'opendata'",
+        ),
         ("statbel", 'decimal = ";"\n', "options.decimal: expected 'auto', '.' or ','"),
         ("aggregate", 'decimal = ";"\n', "options.decimal: expected '.' or ',', got ';'"),
         ("aggregate", 'thousands = ","\ndecimal = ","\n', "thousands ',' clashes with decimal"),
@@ -313,7 +317,8 @@ def test_the_dialect_on_the_source_is_an_option_of_its_adapter() -> None:
     [
         (TabularOptions, {"separator": ";;"}, "tabular options: separator: expected one"),
         (EscoOptions, {"lang": 3}, "esco options: lang: expected text, got 3"),
-        (EurostatOptions, {"sheet": 1}, "eurostat options: unknown key(s) 'sheet'"),
+        (EurostatOptions, {"sheets": "Data"}, "eurostat options: unknown key(s) 'sheets'"),
+        (EurostatOptions, {"sheet": 1}, "eurostat options: sheet: expected text, got 1"),
         (StatbelOptions, {"encoding": "nope"}, "statbel options: encoding: unknown encoding"),
         (AggregateOptions, {}, "aggregate options: columns: required, and missing"),
     ],

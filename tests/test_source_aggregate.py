@@ -72,7 +72,8 @@ def row(frame: pl.DataFrame, code: str, level: str = "detailed") -> dict:
 def test_bls_file_reads_every_record_with_bom_and_crlf(bls_path: Path, bls: pl.DataFrame):
     assert bls_path.read_bytes()[:3] == b"\xef\xbb\xbf"
     assert bls.height == 1403
-    assert bls["source_row"].to_list() == list(range(1, 1404))
+    # Row numbers are line numbers (README): the header is line 1, records lines 2..1404.
+    assert bls["source_row"].to_list() == list(range(2, 1405))
     # The first header is AREA (the BOM is not part of it) and the last field has no CR left:
     # HOURLY read as text is exactly "TRUE" or null.
     first_last = read(
@@ -121,7 +122,7 @@ def test_bls_schema_keys_values_flags_defaults(bls: pl.DataFrame):
 def test_bls_all_occupations_total_row(bls: pl.DataFrame):
     total = row(bls, "00-0000", "total")
     assert total["occupation_title"] == "All Occupations"
-    assert total["source_row"] == 1
+    assert total["source_row"] == 2  # line 2, under the header
     assert total["headcount"] == TOTAL_HEADCOUNT  # "151,853,870"
     assert total["salary_median"] == 48_060  # "48,060"
     assert total["hourly_median"] == 23.11
@@ -132,7 +133,7 @@ def test_bls_all_occupations_total_row(bls: pl.DataFrame):
 
 def test_bls_chief_executives_top_coded_wages_read_as_the_cap(bls: pl.DataFrame):
     ceo = row(bls, "11-1011")
-    assert ceo["source_row"] == 5
+    assert ceo["source_row"] == 6  # line 6
     # H_PCT90 and A_PCT90 are "#": the cap, flagged as a lower bound.
     assert (ceo["hourly_p90"], ceo["hourly_p90_flag"]) == (115.0, "top_coded")
     assert (ceo["salary_p90"], ceo["salary_p90_flag"]) == (239_200, "top_coded")
@@ -165,7 +166,7 @@ def test_bls_not_available_and_top_coded_counts_match_the_csv_module(
     flags = Counter(bls["salary_median_flag"].drop_nulls().to_list())
     assert flags == {"not_available": annual["*"], "top_coded": annual["#"]}
     # The same rows, not just the same counts.
-    stars = [i + 1 for i, record in enumerate(bls_rows) if record["H_MEDIAN"] == "*"]
+    stars = [i + 2 for i, record in enumerate(bls_rows) if record["H_MEDIAN"] == "*"]
     flagged = bls.filter(pl.col("hourly_median_flag") == "not_available")
     assert flagged["source_row"].to_list() == stars
     assert flagged["hourly_median"].null_count() == len(stars)
@@ -173,7 +174,7 @@ def test_bls_not_available_and_top_coded_counts_match_the_csv_module(
     assert capped.to_list() == [115.0] * hourly["#"]
 
     legislators = row(bls, "11-1031")  # line 10: hourly `*`, annual numbers, ANNUAL TRUE
-    assert legislators["source_row"] == 9
+    assert legislators["source_row"] == 10
     assert (legislators["hourly_median"], legislators["hourly_median_flag"]) == (
         None,
         "not_available",
@@ -209,7 +210,7 @@ def test_bls_levels_double_count_unless_filtered(bls_path: Path, bls: pl.DataFra
     assert detailed.height == 831
     assert detailed["level"].unique().to_list() == ["detailed"]
     assert detailed["occupation_code"].is_unique().all()
-    assert row(detailed, "11-1011")["source_row"] == 5  # still the row in the file
+    assert row(detailed, "11-1011")["source_row"] == 6  # still the line in the file
     # Close to the total but not equal: published rows are rounded to tens.
     assert detailed["headcount"].sum() == 151_853_170
     assert detailed["headcount"].sum() - TOTAL_HEADCOUNT == -700
@@ -251,7 +252,7 @@ def test_semicolon_decimal_comma_and_thousands_dot(tmp_path: Path, separator: st
     assert frame["occupation_code"].to_list() == ["0110", "2654", "3000", "4000"]
     assert frame["headcount"].to_list() == [1234.5, 12.5, None, None]
     assert frame["headcount_flag"].to_list() == [None, None, "confidential", None]
-    assert frame["source_row"].to_list() == [1, 2, 3, 4]
+    assert frame["source_row"].to_list() == [2, 3, 4, 5]
 
 
 def test_latin1_file_with_accented_title(tmp_path: Path):
@@ -279,7 +280,7 @@ def test_undeclared_marker_is_rejected_with_file_column_value_and_row(tmp_path: 
     assert problem.column == "Effectif"
     assert problem.rule == "number or declared marker"
     assert problem.sample == ["n/a", "n/a"]
-    assert problem.rows == [2, 4]
+    assert problem.rows == [3, 5]  # lines 3 and 5
     assert problem.count == 2
     assert "'n/a'" in str(caught.value) and "wages.csv" in str(caught.value)
 
@@ -289,7 +290,7 @@ def test_badly_grouped_number_is_rejected_not_misread(tmp_path: Path):
     with pytest.raises(DataRejected) as caught:
         read(path, SMALL)
     assert caught.value.problems[0].sample == ["12,34"]
-    assert caught.value.problems[0].rows == [1]
+    assert caught.value.problems[0].rows == [2]
 
 
 def test_missing_mapped_column_is_rejected(tmp_path: Path):
@@ -307,7 +308,7 @@ def test_bad_boolean_and_bad_options(tmp_path: Path):
     options = {"columns": {"Code": "code", "Flag": "flag"}, "keys": ["code"], "booleans": ["flag"]}
     with pytest.raises(DataRejected) as caught:
         read(path, options)
-    assert (caught.value.problems[0].sample, caught.value.problems[0].rows) == (["maybe"], [3])
+    assert (caught.value.problems[0].sample, caught.value.problems[0].rows) == (["maybe"], [4])
     with pytest.raises(UsageError, match=r"aggregate options: unknown key\(s\) 'seperator'"):
         read(path, {**options, "seperator": ";"})
     with pytest.raises(UsageError, match="filter on unmapped column"):

@@ -360,7 +360,7 @@ def test_bad_period_label_is_rejected_naming_file_and_column(tmp_path: Path) -> 
     message = str(rejected.value)
     assert "table.csv" in message and "column 'annee'" in message
     assert "'vers 2020'" in message and "a range (2017-2019)" in message
-    assert "rows 2" in message  # adapter numbering: second record
+    assert "rows 3" in message  # its line: the header is line 1 (README, "Row numbers")
 
 
 def test_dares_period_ranges_and_na() -> None:

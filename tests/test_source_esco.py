@@ -7,6 +7,7 @@ Each real file is read once per module.
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from pathlib import Path
 
@@ -29,12 +30,13 @@ OCCUPATION = "http://data.europa.eu/esco/occupation/"
 # `grep -n '^Occupation,http://data.europa.eu/esco/occupation/<uuid>'` gives lines
 # 5827/5834, 7053/7056, 12759/12761, 13282/13293; csv.DictReader numbers those records
 # 960/961, 1169/1170, 2122/2123, 2210/2211; in each pair the first says 2025-07-31T09:...Z
-# and the second 2025-11-26T10:...Z, and no other field differs.
+# and the second 2025-11-26T10:...Z, and no other field differs. `source_row` is the line a
+# record starts on (README "Row numbers"): the grep lines, given here.
 FR_DUPLICATES = {
-    OCCUPATION + "4d27152a-a8ee-4f5a-9f93-a2fb4fb2b2e3": (960, 961, "2025-11-26T10:02:16.164"),
-    OCCUPATION + "5d601b40-7e0e-404e-bbff-bb98e147437c": (1169, 1170, "2025-11-26T10:02:36.927"),
-    OCCUPATION + "ad404c6b-291f-439e-9ad4-c93ddabd3c13": (2122, 2123, "2025-11-26T10:03:23.138"),
-    OCCUPATION + "b4bff870-5c8f-4c33-b07f-f04d79830633": (2210, 2211, "2025-11-26T10:03:40.525"),
+    OCCUPATION + "4d27152a-a8ee-4f5a-9f93-a2fb4fb2b2e3": (5827, 5834, "2025-11-26T10:02:16.164"),
+    OCCUPATION + "5d601b40-7e0e-404e-bbff-bb98e147437c": (7053, 7056, "2025-11-26T10:02:36.927"),
+    OCCUPATION + "ad404c6b-291f-439e-9ad4-c93ddabd3c13": (12759, 12761, "2025-11-26T10:03:23.138"),
+    OCCUPATION + "b4bff870-5c8f-4c33-b07f-f04d79830633": (13282, 13293, "2025-11-26T10:03:40.525"),
 }
 FR_DUPLICATES_EMPTY_ALT = OCCUPATION + "ad404c6b-291f-439e-9ad4-c93ddabd3c13"
 SMART_CITIES = OCCUPATION + "8d463763-5d38-4f47-903c-1c4df32141c1"
@@ -116,6 +118,19 @@ def records(data: bytes) -> tuple[bytes, list[bytes]]:
     ]
 
 
+def record_lines(path: Path) -> list[int]:
+    """The line each record starts on (header = line 1), by a second method: the csv
+    module's `line_num` (lines read so far) after the previous record."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        starts, start = [], reader.line_num + 1
+        for _record in reader:
+            starts.append(start)
+            start = reader.line_num + 1
+    return starts
+
+
 def write_small(path: Path, header: str, *lines: str) -> Path:
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     return path
@@ -194,11 +209,15 @@ def test_fr_reads_3043_records_and_keeps_3039(fr: pl.DataFrame) -> None:
     # distinct conceptUri (csv.DictReader + Counter).
     assert fr.height == 3039
     assert fr["concept_uri"].n_unique() == 3039
-    # Records are numbered 1..3043 (header excluded): the four dropped are the older copies.
+    # Each record is numbered by its first line: the four dropped are the older copies.
+    lines = record_lines(FR_OCCUPATIONS)
+    assert (len(lines), lines[0], lines[1]) == (3043, 2, 8)
     dropped = {older for older, _, _ in FR_DUPLICATES.values()}
-    assert set(fr["source_row"]) == set(range(1, 3044)) - dropped
-    # Record 3043 is the last one: ffc292f1-..., code 8211.5 (csv.DictReader, rows[-1]).
-    assert row_of(fr, "source_row", 3043)["code"] == "8211.5"
+    assert set(fr["source_row"]) == set(lines) - dropped
+    # Record 3043 is the last one: ffc292f1-..., code 8211.5 (csv.DictReader, rows[-1]),
+    # starting on line 18,193 of 18,198; 2654.2 starts on line 6,490 (grep -n ',2654.2,').
+    assert row_of(fr, "source_row", 18193)["code"] == "8211.5"
+    assert row_of(fr, "code", "2654.2")["source_row"] == 6490
 
 
 def test_fr_duplicates_keep_the_latest_modified_date(fr: pl.DataFrame) -> None:
@@ -223,7 +242,7 @@ def test_latest_date_wins_whatever_the_order(tmp_path: Path, external: Path) -> 
     path.write_bytes(header + found[960] + found[959])
     frame = esco.read_occupations(path)
     assert frame.height == 1
-    assert frame["source_row"].to_list() == [1]
+    assert frame["source_row"].to_list() == [2]  # the first record, under the header
     assert frame["modified_date"].to_list() == [datetime(2025, 11, 26, 10, 2, 16, 164000)]
 
 
@@ -237,30 +256,30 @@ def test_equal_dates_keep_the_last_record(tmp_path: Path) -> None:
     )
     frame = esco.read_occupations(path)
     assert frame.select("concept_uri", "preferred_label", "source_row").rows() == [
-        ("u2", "régisseur", 2),
-        ("u1", "capitaine bis", 3),
+        ("u2", "régisseur", 3),
+        ("u1", "capitaine bis", 4),
     ]
 
 
 def test_nl_and_en_have_3039_distinct_occupations(nl: pl.DataFrame, en: pl.DataFrame) -> None:
     # `grep -c '^Occupation,'` = 3,039 in both; csv.DictReader: 3,039 distinct conceptUri.
-    for frame in (nl, en):
+    for frame, path in ((nl, NL_OCCUPATIONS), (en, EN_OCCUPATIONS)):
         assert frame.height == 3039
         assert frame["concept_uri"].n_unique() == 3039
-        assert frame["source_row"].to_list() == list(range(1, 3040))
+        assert frame["source_row"].to_list() == record_lines(path)
 
 
 def test_modified_dates_of_every_iso_form(fr: pl.DataFrame) -> None:
     # The file holds 4 forms (csv.DictReader, lengths 24/23/22/20): 3, 2, 1 or no decimals.
     assert fr["modified_date"].null_count() == 0
-    # Record 48 (02ff199e-..., 7126.12): `2016-07-05T15:45:57Z`, no decimals.
-    assert row_of(fr, "source_row", 48)["modified_date"] == datetime(2016, 7, 5, 15, 45, 57)
-    # Record 10 (00747307-..., 2310.1.30): `2024-01-16T13:49:12.7Z`, one decimal.
-    assert row_of(fr, "source_row", 10)["modified_date"] == datetime(
+    # Record 48 (02ff199e-..., 7126.12), line 276: `2016-07-05T15:45:57Z`, no decimals.
+    assert row_of(fr, "source_row", 276)["modified_date"] == datetime(2016, 7, 5, 15, 45, 57)
+    # Record 10 (00747307-..., 2310.1.30), line 38: `2024-01-16T13:49:12.7Z`, one decimal.
+    assert row_of(fr, "source_row", 38)["modified_date"] == datetime(
         2024, 1, 16, 13, 49, 12, 700000
     )
-    # Record 1: `2024-01-25T11:28:50.295Z`. Min/max of the column (string sort, same order).
-    assert row_of(fr, "source_row", 1)["modified_date"] == datetime(2024, 1, 25, 11, 28, 50, 295000)
+    # Record 1, line 2: `2024-01-25T11:28:50.295Z`. Min/max of the column (string sort).
+    assert row_of(fr, "source_row", 2)["modified_date"] == datetime(2024, 1, 25, 11, 28, 50, 295000)
     assert fr["modified_date"].min() == datetime(2016, 7, 5, 15, 45, 57)
     assert fr["modified_date"].max() == datetime(2025, 12, 15, 12, 48, 20, 257000)
 
@@ -523,12 +542,13 @@ def test_group_file_without_code_is_rejected(tmp_path: Path, external: Path) -> 
 
 
 def test_isco_group_that_lost_its_leading_zero_is_rejected(tmp_path: Path, external: Path) -> None:
-    # As a spreadsheet would save it: record 146 (the first with iscoGroup 0110) says 110.
+    # As a spreadsheet would save it: record 146 (the first with iscoGroup 0110), starting on
+    # line 893 (csv line_num), says 110.
     path = tmp_path / "occupations_fr.csv"
     path.write_bytes(FR_OCCUPATIONS.read_bytes().replace(b",0110,", b",110,", 1))
     error = rejection(path)
     [problem] = error.problems
-    assert (problem.column, problem.sample, problem.rows) == ("iscoGroup", ["110"], [146])
+    assert (problem.column, problem.sample, problem.rows) == ("iscoGroup", ["110"], [893])
 
 
 def test_unreadable_text_is_rejected(tmp_path: Path, external: Path) -> None:
@@ -549,4 +569,4 @@ def test_unreadable_date_is_rejected(tmp_path: Path) -> None:
         "u1,0110,capitaine,0110.3,31/07/2025",
     )
     [problem] = rejection(path).problems
-    assert (problem.column, problem.sample, problem.rows) == ("modifiedDate", ["31/07/2025"], [1])
+    assert (problem.column, problem.sample, problem.rows) == ("modifiedDate", ["31/07/2025"], [2])

@@ -68,7 +68,7 @@ def test_sample_shape_is_one_long_row_per_wide_cell(sample: pl.DataFrame) -> Non
             "source_row": pl.Int64,
         }
     )
-    assert sample["source_row"].unique().sort().to_list() == list(range(1, 41))
+    assert sample["source_row"].unique().sort().to_list() == list(range(2, 42))
     assert sample.group_by("source_row").len()["len"].unique().to_list() == [24]
 
 
@@ -87,29 +87,29 @@ def test_sample_header_years_are_stripped_and_crlf_is_gone(sample: pl.DataFrame)
 def test_sample_flagged_and_plain_cells(sample: pl.DataFrame) -> None:
     # Line 2 of the file, data row 1: `A,F,ED3_4VOC,Y25-64,PC,EL6`, 21 x `: ` then `12.7 b`.
     el6 = {"sex": "F", "isced11": "ED3_4VOC", "age": "Y25-64"}
-    assert cell(sample, "EL6", "2021", **el6) == (12.7, "b", 1)
-    assert cell(sample, "EL6", "2020", **el6) == (None, None, 1)  # `: `
-    assert cell(sample, "EL6", "2022", **el6) == (13.7, None, 1)  # `13.7 `
+    assert cell(sample, "EL6", "2021", **el6) == (12.7, "b", 2)
+    assert cell(sample, "EL6", "2020", **el6) == (None, None, 2)  # `: `
+    assert cell(sample, "EL6", "2022", **el6) == (13.7, None, 2)  # `13.7 `
     # Data row 3: `A,T,ED5-8,Y20-24,PC,FRY1`: 2014 `17.5 bu`, 2015 `18.3 u`, 2021 `18.7 bu`.
     fry1 = {"sex": "T", "isced11": "ED5-8", "age": "Y20-24"}
-    assert cell(sample, "FRY1", "2014", **fry1) == (17.5, "bu", 3)
-    assert cell(sample, "FRY1", "2015", **fry1) == (18.3, "u", 3)
-    assert cell(sample, "FRY1", "2021", **fry1) == (18.7, "bu", 3)
+    assert cell(sample, "FRY1", "2014", **fry1) == (17.5, "bu", 4)
+    assert cell(sample, "FRY1", "2015", **fry1) == (18.3, "u", 4)
+    assert cell(sample, "FRY1", "2021", **fry1) == (18.7, "bu", 4)
     # Data row 31: `A,F,ED3-8,Y25-64,PC,FI20`, 2023 `84.4 u`.
-    assert cell(sample, "FI20", "2023", sex="F", isced11="ED3-8") == (84.4, "u", 31)
+    assert cell(sample, "FI20", "2023", sex="F", isced11="ED3-8") == (84.4, "u", 32)
     # Data row 24: `A,F,ED0-2,Y20-24,PC,AT11`, every year missing with a flag:
     # `: u` except `: bu` in 2004, 2006, 2014 and 2021.
     at11 = {"sex": "F", "isced11": "ED0-2", "age": "Y20-24"}
-    assert cell(sample, "AT11", "2000", **at11) == (None, "u", 24)
-    assert cell(sample, "AT11", "2004", **at11) == (None, "bu", 24)
-    row = sample.filter(pl.col("source_row") == 24)
+    assert cell(sample, "AT11", "2000", **at11) == (None, "u", 25)
+    assert cell(sample, "AT11", "2004", **at11) == (None, "bu", 25)
+    row = sample.filter(pl.col("source_row") == 25)
     assert row["value"].null_count() == 24
     bu_years = row.filter(pl.col("flag") == "bu")["time_period"].to_list()
     assert bu_years == ["2004", "2006", "2014", "2021"]
     # Data row 27: `A,F,ED0-2,Y25-34,PC,AT11`, 2006 `17.8 bu` between `: u` and `: u`.
     at11_25 = {**at11, "age": "Y25-34"}
-    assert cell(sample, "AT11", "2006", **at11_25) == (17.8, "bu", 27)
-    assert cell(sample, "AT11", "2005", **at11_25) == (None, "u", 27)
+    assert cell(sample, "AT11", "2006", **at11_25) == (17.8, "bu", 28)
+    assert cell(sample, "AT11", "2005", **at11_25) == (None, "u", 28)
 
 
 @needs_sample
@@ -117,7 +117,7 @@ def test_sample_belgian_rows(sample: pl.DataFrame) -> None:
     # Data row 25 (file line 26): `A,F,ED0-2,Y20-24,PC,BE10`, copied by hand from the file.
     be10 = sample.filter(pl.col("geo") == "BE10")
     assert be10.select(*KEY).unique().rows() == [("A", "F", "ED0-2", "Y20-24", "PC", "BE10")]
-    assert be10["source_row"].unique().to_list() == [25]
+    assert be10["source_row"].unique().to_list() == [26]
     assert be10["value"].to_list() == [
         23.8, 28.2, 25.3, 20.3, 25.6, 26.3, 26.1, 25.3, 28.1, 21.7, 26.8, 26.6,
         23.1, 23.3, 19.1, 22.8, 22.8, 19.9, 21.6, 24.5, 17.9, 14.8, 16.2, 13.5,
@@ -126,7 +126,7 @@ def test_sample_belgian_rows(sample: pl.DataFrame) -> None:
     assert flagged.select("time_period", "flag").rows() == [
         ("2008", "b"), ("2014", "b"), ("2017", "b"), ("2021", "b"),
     ]  # fmt: skip
-    assert cell(sample, "BE10", "2000") == (23.8, None, 25)  # the plain `23.8 ` cell
+    assert cell(sample, "BE10", "2000") == (23.8, None, 26)  # the plain `23.8 ` cell
     # Data row 8 (file line 9): `A,T,ED3_4GEN,Y25-34,PC,BE23`: 2000-2013 `: `, then values.
     be23 = sample.filter(pl.col("geo") == "BE23")
     assert be23.select(*KEY).unique().rows() == [("A", "T", "ED3_4GEN", "Y25-34", "PC", "BE23")]
@@ -135,9 +135,9 @@ def test_sample_belgian_rows(sample: pl.DataFrame) -> None:
     assert be23["value"].drop_nulls().to_list() == [
         7.6, 7.4, 7.9, 8.0, 6.4, 8.3, 8.6, 7.0, 5.5, 7.4
     ]  # fmt: skip
-    assert cell(sample, "BE23", "2014") == (7.6, "b", 8)
-    assert cell(sample, "BE23", "2017") == (8.0, "b", 8)
-    assert cell(sample, "BE23", "2023") == (7.4, None, 8)
+    assert cell(sample, "BE23", "2014") == (7.6, "b", 9)
+    assert cell(sample, "BE23", "2017") == (8.0, "b", 9)
+    assert cell(sample, "BE23", "2023") == (7.4, None, 9)
 
 
 @needs_sample
@@ -147,7 +147,7 @@ def test_sample_matches_a_plain_python_reading(sample: pl.DataFrame) -> None:
     expected = []
     missing = 0
     flags: dict[str, int] = {}
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=2):  # the header is line 1
         key, *cells = line.split("\t")
         for year, text in zip(YEARS, cells, strict=True):
             raw_value, _, raw_flag = text.partition(" ")
@@ -196,10 +196,10 @@ def test_old_time_header_with_lf_and_monthly_periods(tmp_path: Path) -> None:
         "s_adj", "age", "unit", "sex", "geo", "time_period", "value", "flag", "source_row",
     ]  # fmt: skip
     assert frame.rows() == [
-        ("SA", "TOTAL", "PC_ACT", "T", "BE", "2021M03", 6.3, None, 1),
-        ("SA", "TOTAL", "PC_ACT", "T", "BE", "2021M02", 6.2, "p", 1),
-        ("SA", "TOTAL", "PC_ACT", "T", "LU", "2021M03", None, "c", 2),
-        ("SA", "TOTAL", "PC_ACT", "T", "LU", "2021M02", 5.9, None, 2),
+        ("SA", "TOTAL", "PC_ACT", "T", "BE", "2021M03", 6.3, None, 2),
+        ("SA", "TOTAL", "PC_ACT", "T", "BE", "2021M02", 6.2, "p", 2),
+        ("SA", "TOTAL", "PC_ACT", "T", "LU", "2021M03", None, "c", 3),
+        ("SA", "TOTAL", "PC_ACT", "T", "LU", "2021M02", 5.9, None, 3),
     ]
 
 
@@ -223,7 +223,7 @@ def test_tsv_bad_cell_and_bad_key_are_rejected(tmp_path: Path) -> None:
     (problem,) = rejected(eurostat.read_tsv, path)
     assert problem.file == str(path)
     assert problem.sample == ["1,5 b", "n.a."]
-    assert problem.rows == [1, 2]
+    assert problem.rows == [2, 3]
     assert problem.count == 2
 
     longer = tmp_path / "ragged.tsv"
@@ -232,12 +232,12 @@ def test_tsv_bad_cell_and_bad_key_are_rejected(tmp_path: Path) -> None:
     shorter = tmp_path / "short.tsv"
     shorter.write_text("unit,geo\\time\t2020 \t2021 \nPC,BE\t1 \t2 \nPC,LU\t1 \n")
     (problem,) = rejected(eurostat.read_tsv, shorter)
-    assert (problem.column, problem.sample, problem.rows) == ("2021", [None], [2])
+    assert (problem.column, problem.sample, problem.rows) == ("2021", [None], [3])
 
     keys = tmp_path / "keys.tsv"
     keys.write_text("unit,geo\\time\t2020 \nPC,BE\t1 \nPC\t2 \n")
     (problem,) = rejected(eurostat.read_tsv, keys)
-    assert problem.rows == [2] and problem.sample == ["PC"]
+    assert problem.rows == [3] and problem.sample == ["PC"]
 
 
 def test_neither_tsv_nor_sdmx_is_rejected_naming_the_file(tmp_path: Path) -> None:
@@ -289,9 +289,9 @@ def test_sdmx_csv_1_0(tmp_path: Path) -> None:
     flow = "ESTAT:LFSA_EGAN(1.0)"
     stamp = "21/05/24 23:00:00"
     assert frame.rows() == [
-        (flow, "A", "THS_PER", "BE", "2022", 4978.1, None, stamp, 1),
-        (flow, "A", "THS_PER", "BE", "2023", 5040.2, "p", stamp, 2),
-        (flow, "A", "THS_PER", "LU", "2023", None, "c", stamp, 3),
+        (flow, "A", "THS_PER", "BE", "2022", 4978.1, None, stamp, 2),
+        (flow, "A", "THS_PER", "BE", "2023", 5040.2, "p", stamp, 3),
+        (flow, "A", "THS_PER", "LU", "2023", None, "c", stamp, 4),
     ]
     assert eurostat.read_sdmx_csv(path).equals(frame)
 
@@ -310,8 +310,8 @@ def test_sdmx_csv_2_0_with_crlf(tmp_path: Path) -> None:
     ]  # fmt: skip
     flow = "ESTAT:EDAT_LFSE_04(1.0)"
     assert frame.rows() == [
-        (flow, "A", "BE10", "2021-Q1", 14.8, "b", "I", "F", 1),
-        (flow, "A", "BE23", "2021-Q1", None, "u", "I", None, 2),
+        (flow, "A", "BE10", "2021-Q1", 14.8, "b", "I", "F", 2),
+        (flow, "A", "BE23", "2021-Q1", None, "u", "I", None, 3),
     ]
 
 
@@ -334,8 +334,8 @@ def test_sdmx_csv_label_style_headers_and_values(tmp_path: Path) -> None:
         "dataflow", "freq", "geo", "time_period", "value", "flag", "last_update", "source_row",
     ]  # fmt: skip
     assert frame.rows() == [
-        (flow, "A", "BE10", "2021", 14.8, "b", stamp, 1),
-        (flow, "A", "BE", "2021", None, None, stamp, 2),
+        (flow, "A", "BE10", "2021", 14.8, "b", stamp, 2),
+        (flow, "A", "BE", "2021", None, None, stamp, 3),
     ]
 
 
@@ -346,7 +346,7 @@ def test_sdmx_csv_semicolons_and_bad_observation(tmp_path: Path) -> None:
     )
     (problem,) = rejected(eurostat.read_sdmx_csv, path)
     assert problem.column == "OBS_VALUE"
-    assert problem.sample == ["n/a"] and problem.rows == [2]
+    assert problem.sample == ["n/a"] and problem.rows == [3]
 
     missing = tmp_path / "no_value.csv"
     missing.write_text("DATAFLOW,geo,TIME_PERIOD\nESTAT:X(1.0),BE,2020\n")

@@ -53,14 +53,17 @@ def test_refnis_shape_and_levels(refnis: pl.DataFrame) -> None:
             "code": pl.String,
             "name_fr": pl.String,
             "name_nl": pl.String,
+            "name_de": pl.String,  # null: REFNIS 2019 has no German names
             "language": pl.String,
             "language_nl": pl.String,
             "level": pl.String,
             "nuts2": pl.String,
+            "nuts1": pl.String,
             "source_row": pl.Int64,
         }
     )
-    assert refnis["source_row"].to_list() == list(range(1, 639))
+    # Row numbers are line numbers (README): the header is line 1, records lines 2..639.
+    assert refnis["source_row"].to_list() == list(range(2, 640))
     assert refnis["code"].str.contains(r"^[0-9]{5}$").all()
     assert refnis["code"].n_unique() == 638
     counts = dict(refnis.group_by("level").len().iter_rows())
@@ -111,20 +114,24 @@ def test_refnis_specific_units(refnis: pl.DataFrame) -> None:
         "code": "01000",
         "name_fr": "ROYAUME",
         "name_nl": "HET RIJK",
+        "name_de": None,
         "language": None,
         "language_nl": None,
         "level": "kingdom",
         "nuts2": None,
-        "source_row": 1,
+        "nuts1": None,
+        "source_row": 2,
     }
     assert unit(refnis, "20001") | {"source_row": 0} == {
         "code": "20001",
         "name_fr": "Province du Brabant Flamand",
         "name_nl": "Provincie Vlaams-Brabant",
+        "name_de": None,
         "language": None,
         "language_nl": None,
         "level": "province",
         "nuts2": "BE24",
+        "nuts1": "BE2",
         "source_row": 0,
     }
     brabant_wallon = unit(refnis, "20002")
@@ -282,9 +289,9 @@ def test_refnis_rejects_bad_codes_and_content_after_taal(tmp_path: Path) -> None
     )
     problems = rejected(statbel.read_refnis, path)
     by_column = {problem.column: problem for problem in problems}
-    assert by_column["Code INS"].sample == ["1000"] and by_column["Code INS"].rows == [2]
-    assert by_column["Code NIS"].sample == ["11002"] and by_column["Code NIS"].rows == [3]
-    assert by_column["columns after 'Taal'"].rows == [4]
+    assert by_column["Code INS"].sample == ["1000"] and by_column["Code INS"].rows == [3]
+    assert by_column["Code NIS"].sample == ["11002"] and by_column["Code NIS"].rows == [4]
+    assert by_column["columns after 'Taal'"].rows == [5]
     not_refnis = tmp_path / "other.csv"
     not_refnis.write_text("CD_REFNIS;TX_DESCR_FR\n01000;ROYAUME\n")
     (problem,) = rejected(statbel.read_refnis, not_refnis)
@@ -318,9 +325,9 @@ def test_opendata_pipe_utf8_with_decimal_comma_detected(tmp_path: Path) -> None:
         }
     )
     assert frame.rows() == [
-        ("01000", "ROYAUME", "HET RIJK", "F", "025", 5811234.0, 12.5, "01/01/2019", 1),
-        ("63001", "Amblève", "Amel", "M", "007", 2710.0, 0.25, "01/01/2019", 2),
-        ("21004", "Bruxelles", "Brussel", "M", "100", None, 3.0, "01/01/2019", 3),
+        ("01000", "ROYAUME", "HET RIJK", "F", "025", 5811234.0, 12.5, "01/01/2019", 2),
+        ("63001", "Amblève", "Amel", "M", "007", 2710.0, 0.25, "01/01/2019", 3),
+        ("21004", "Bruxelles", "Brussel", "M", "100", None, 3.0, "01/01/2019", 4),
     ]
     assert frame["ms_rate"].sum() == pytest.approx(15.75)  # 12.5 + 0.25 + 3
 
@@ -339,8 +346,8 @@ def test_opendata_semicolon_latin1_crlf_with_trailing_columns(tmp_path: Path) ->
         "cd_year", "cd_nuts2", "tx_nuts2_fr", "tx_nuts2_de", "ms_employed", "source_row",
     ]  # fmt: skip
     assert frame.rows() == [
-        ("2019", "BE33", "Province de Liège", "Provinz Lüttich", 429.3, 1),
-        ("2019", "BE10", "Région de Bruxelles-Capitale", "Region Brüssel-Hauptstadt", 512.25, 2),
+        ("2019", "BE33", "Province de Liège", "Provinz Lüttich", 429.3, 2),
+        ("2019", "BE10", "Région de Bruxelles-Capitale", "Region Brüssel-Hauptstadt", 512.25, 3),
     ]
     assert frame["ms_employed"].sum() == pytest.approx(941.55)
 
@@ -357,7 +364,7 @@ def test_opendata_utf8_read_of_latin1_is_refused_not_garbled(tmp_path: Path) -> 
     # A BOM-prefixed UTF-8 file: the BOM is not part of the first column name.
     bom = tmp_path / "bom.txt"
     bom.write_bytes("\ufeffCD_REFNIS|TX_DESCR_FR\n62063|Liège\n".encode())
-    assert statbel.read_opendata(bom).rows() == [("62063", "Liège", 1)]
+    assert statbel.read_opendata(bom).rows() == [("62063", "Liège", 2)]
 
 
 def test_opendata_decimal_option(tmp_path: Path) -> None:
@@ -366,11 +373,11 @@ def test_opendata_decimal_option(tmp_path: Path) -> None:
     assert statbel.read_opendata(path, {"decimal": ","})["ms_a"].to_list() == [1.5, -2.0]
     assert statbel.read_opendata(path)["ms_a"].to_list() == [1.5, -2.0]
     (problem,) = rejected(statbel.read_opendata, path, {"decimal": "."})
-    assert (problem.column, problem.sample, problem.rows) == ("MS_A", ["1,5"], [1])
+    assert (problem.column, problem.sample, problem.rows) == ("MS_A", ["1,5"], [2])
     points = tmp_path / "points.txt"
     points.write_text("CD_X|MS_A|MS_B\n001|1.5|n.a.\n002|2|7\n")
     (problem,) = rejected(statbel.read_opendata, points)
-    assert (problem.column, problem.sample, problem.rows) == ("MS_B", ["n.a."], [1])
+    assert (problem.column, problem.sample, problem.rows) == ("MS_B", ["n.a."], [2])
 
 
 def test_opendata_options_and_dispatch(tmp_path: Path) -> None:
@@ -382,11 +389,11 @@ def test_opendata_options_and_dispatch(tmp_path: Path) -> None:
         statbel.read(tmp_path / "x.txt", {"sheet": 1})
     path = tmp_path / "plain.txt"
     path.write_text("CD_X\tMS_A\n001\t1\n")
-    assert statbel.read(path).rows() == [("001", 1.0, 1)]
+    assert statbel.read(path).rows() == [("001", 1.0, 2)]
     (problem,) = rejected(statbel.read, path, {"kind": "refnis"})
     assert problem.file == str(path)
     no_separator = tmp_path / "one.txt"
     no_separator.write_text("CD_X\n001\n")
     (problem,) = rejected(statbel.read_opendata, no_separator)
     assert "separator" in problem.rule
-    assert statbel.read_opendata(no_separator, {"separator": ","}).rows() == [("001", 1)]
+    assert statbel.read_opendata(no_separator, {"separator": ","}).rows() == [("001", 2)]

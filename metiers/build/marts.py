@@ -130,7 +130,10 @@ ROLE_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "alt_labels": pl.List(TEXT), "lang": TEXT,
     },
     "context": dict(CONTEXT_SCHEMA),
-    "regions": {"code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT},
+    "regions": {
+        "code": TEXT, "name_fr": TEXT, "name_nl": TEXT, "level": TEXT, "nuts2": TEXT,
+        "name_de": TEXT, "nuts1": TEXT,
+    },
     "crosswalk": dict(CROSSWALK_SCHEMA),
 }  # fmt: skip
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
@@ -199,6 +200,8 @@ class EurostatOptions(AdapterOptions):
 
     adapter: ClassVar[str] = "eurostat"
     decimal: Annotated[str, AfterValidator(_point_only("Eurostat writes no decimal comma"))] = "."
+    # XLSX: the sheet holding the SDMX-CSV or TSV layout (its name); the first by default.
+    sheet: str | None = None
 
 
 class StatbelOptions(AdapterOptions):
@@ -210,7 +213,51 @@ class StatbelOptions(AdapterOptions):
     adapter: ClassVar[str] = "statbel"
     encoding: EncodingOrAuto = "auto"
     decimal: Literal["auto", ".", ","] = "auto"
-    kind: Literal["auto", "refnis", "opendata"] = "auto"
+    kind: Literal["auto", "refnis", "refnis_current", "opendata"] = "auto"
+    # Open data: grouping mark removed from measures ("." in TF_* tables: ` 64.094 `); a
+    # number using it must group digits by three. None: no grouping mark (never guessed).
+    thousands: str | None = None
+    # Open data: cells meaning zero (TF_* tables write `-` for none).
+    zero_marks: list[str] = Field(default_factory=list)
+    # Open data: glob patterns of the measure columns (lower case), `ms_*` by default.
+    measures: list[str] = Field(default_factory=lambda: ["ms_*"])
+    # REFNIS current (TU_COM_REFNIS): "open" keeps the versions still valid (end date
+    # 31/12/9999), "all" every version, or a date "YYYY-MM-DD" the versions valid that day.
+    valid_on: str = "open"
+
+    @field_validator("thousands")
+    @classmethod
+    def _one_mark(cls, mark: str | None) -> str | None:
+        if mark is not None and (len(mark) != 1 or mark.isdigit() or mark in "+-"):
+            raise ValueError(f"expected one character that is not a digit or a sign, got {mark!r}")
+        return mark
+
+    @field_validator("valid_on")
+    @classmethod
+    def _valid_on(cls, value: str) -> str:
+        if value in ("open", "all"):
+            return value
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"expected 'open', 'all' or a date such as '2024-01-01', got {value!r}"
+            ) from None
+        return value
+
+    @field_validator("zero_marks")
+    @classmethod
+    def _trimmed_marks(cls, marks: list[str]) -> list[str]:
+        # Cells are compared trimmed (` -     ` is `-`), so the marks are too.
+        return [mark.strip() for mark in marks]
+
+    @model_validator(mode="after")
+    def _marks_apart(self) -> StatbelOptions:
+        if self.thousands is not None and self.thousands == self.decimal:
+            raise ValueError(f"thousands {self.thousands!r} clashes with decimal {self.decimal!r}")
+        if any(not mark.strip() for mark in self.zero_marks):
+            raise ValueError("an empty zero mark cannot be told from an empty cell")
+        return self
 
 
 class HierarchyOptions(StrictTable):
@@ -240,6 +287,8 @@ class AggregateOptions(AdapterOptions):
     filter: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
     hierarchy: HierarchyOptions | None = None
     defaults: dict[str, Scalar] = Field(default_factory=dict)
+    # XLSX: the sheet to read (its name); the first by default.
+    sheet: str | None = None
 
     @field_validator("markers")
     @classmethod

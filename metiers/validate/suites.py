@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,6 +39,10 @@ RULE_NAMES = {
 }
 
 
+# The message of GX (and of sql_rules) when an expectation's column is not in the batch.
+MISSING_COLUMN = re.compile(r'The column "[^"]*" in BatchData does not exist')
+
+
 @dataclass
 class ExpectationResult:
     """One expectation's outcome on one target, as recorded in meta_validation."""
@@ -51,6 +56,16 @@ class ExpectationResult:
     sample: list = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     kwargs: dict = field(default_factory=dict)
+
+    @property
+    def missing_column(self) -> bool:
+        """Failed because a column it checks is not in the file (GX and the SQL engine both
+        report it as this exception message, with no unexpected values)."""
+        return (
+            not self.success
+            and not self.unexpected_count
+            and any(MISSING_COLUMN.search(str(value)) for value in self.sample)
+        )
 
     def rule(self) -> str:
         name = RULE_NAMES.get(self.expectation, self.expectation)
@@ -75,6 +90,13 @@ class ExpectationResult:
         return f"{name} [{self.expectation}{': ' + details if details else ''}]"
 
     def as_problem(self) -> DataProblem:
+        if self.missing_column:
+            # Not "0 bad values": the file has no such column at all.
+            return DataProblem(
+                file=self.target,
+                column=self.column,
+                rule=f"required column, absent from the file (needed by rule {self.rule()})",
+            )
         return DataProblem(
             file=self.target,
             column=self.column,

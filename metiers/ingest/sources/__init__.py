@@ -12,7 +12,7 @@ import polars as pl
 from metiers.core.errors import DataProblem, DataRejected
 from metiers.core.limits import Limits
 from metiers.core.source_registry import FilterValue, SeriesDeclaration, SourceSpec, get_source
-from metiers.ingest.sources import delimited, parquet, xlsx
+from metiers.ingest.sources import delimited, formats, parquet, xlsx
 from metiers.ingest.sources.base import (
     SOURCE_ROW,
     RawTable,
@@ -667,7 +667,9 @@ def read_with_adapter(path: Path, spec: SourceSpec, limits: Limits | None = None
 
 
 def open_raw(path: Path, spec: SourceSpec, limits: Limits | None = None) -> RawTable:
-    """Open a tabular raw file with the adapter of its format, chosen by file suffix."""
+    """Open a tabular raw file with the adapter of its format, chosen by file suffix (a
+    `*.gz` file reaches it decompressed, see `readable_copy`); a format no adapter reads is
+    refused by name."""
     suffix = path.suffix.lower()
     if suffix in delimited.SUFFIXES:
         return delimited.read(path, spec.options, limits=limits)
@@ -676,6 +678,8 @@ def open_raw(path: Path, spec: SourceSpec, limits: Limits | None = None) -> RawT
     if suffix in xlsx.SUFFIXES:
         expected = {column.name for column in spec.columns}
         return xlsx.read(path, expected_columns=expected, limits=limits)
+    if suffix in formats.UNSUPPORTED:
+        raise read_error(path, formats.UNSUPPORTED[suffix])
     raise read_error(path, f"no adapter for files ending in '{suffix}'")
 
 

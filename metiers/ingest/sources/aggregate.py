@@ -34,7 +34,12 @@ source as plain JSON-like options (the source registry keeps them in TOML), chec
 
 Output columns, in this order: keys (text), then for each value column `<name>` (Float64) and
 `<name>_flag` (text, null when the cell held a number or was empty), booleans, defaults, and
-`source_row` (1 for the first record under the header).
+`source_row` (the line number in a text file, the header being line 1; the sheet row in
+an XLSX workbook).
+
+Formats (metiers/ingest/sources/formats.py): text, gzip-compressed text named `*.gz`, and
+XLSX (`sheet`: the sheet's name, the first sheet by default; title rows above the header
+are skipped, the header being the row that names the most declared raw columns).
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import polars as pl
 from metiers.core.adapter_options import AggregateOptions, parse_options
 from metiers.core.errors import DataProblem, DataRejected, UsageError
 from metiers.core.limits import Limits
+from metiers.ingest.sources import formats
 from metiers.ingest.sources.base import (
     FALSE_WORDS,
     SAMPLE_SIZE,
@@ -59,6 +65,7 @@ from metiers.ingest.sources.base import (
 from metiers.ingest.sources.limits import check_cells, check_text_file
 
 SUFFIXES = (".csv", ".txt", ".tsv")
+HEADER_SEARCH_ROWS = 30
 
 TOP_CODED = "top_coded"
 NUMBER_RULE = "number or declared marker"
@@ -111,13 +118,19 @@ def read(
 
     The file is held in memory whole: it is checked against `limits` before it is read."""
     plan = parse_options(AggregateOptions, options)
-    check_text_file(path, limits, plan.separator)
-    frame = _read_text_table(path, plan)
+    kind = formats.file_format(path)
+    if kind == formats.GZIP:
+        with formats.gunzipped(path, limits) as inner:
+            return read(inner, plan, limits)
+    if kind == formats.XLSX:
+        frame = _read_sheet_table(path, plan, limits)
+    else:
+        check_text_file(path, limits, plan.separator)
+        # Row numbers are line numbers: the header is line 1, the first record line 2.
+        frame = _read_text_table(path, plan).with_row_index(SOURCE_ROW, offset=2)
+    frame = frame.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     check_cells(frame, path, limits)
     frame = _select_mapped(frame, path, plan)
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
-        pl.col(SOURCE_ROW).cast(pl.Int64)
-    )
 
     parsed = frame.select(
         pl.col(SOURCE_ROW),
@@ -209,6 +222,36 @@ def _read_text_table(path: Path, plan: AggregateOptions) -> pl.DataFrame:
         raise read_error(path, f"unreadable as delimited text ({error})") from error
 
 
+def _read_sheet_table(path: Path, plan: AggregateOptions, limits: Limits | None) -> pl.DataFrame:
+    """An XLSX sheet as a text table: title rows above the header are skipped, the header
+    being the row (among the first rows) whose cells name the most declared raw columns;
+    `source_row` is the sheet row; fully empty rows are dropped."""
+    sheet = formats.read_sheet(path, limits, plan.sheet)
+    cells = sheet.drop(SOURCE_ROW)
+    declared = {raw.strip().lower() for raw in plan.columns}
+    best, best_found = -1, 0
+    for index, row in enumerate(cells.head(HEADER_SEARCH_ROWS).iter_rows()):
+        found = len({str(cell).strip().lower() for cell in row if cell is not None} & declared)
+        if found > best_found:
+            best, best_found = index, found
+    if best < 0:
+        raise read_error(
+            path,
+            f"no header row naming any declared column ({sorted(plan.columns)}) in the first "
+            f"{HEADER_SEARCH_ROWS} rows of the sheet",
+        )
+    names: list[str] = []
+    for position, cell in enumerate(cells.row(best)):
+        name = str(cell).strip() if cell is not None and str(cell).strip() else ""
+        name = name or f"column_{position + 1}"
+        while name in names:
+            name = f"{name}_duplicated"
+        names.append(name)
+    body = sheet.slice(best + 1)
+    body = body.rename(dict(zip(cells.columns, names, strict=True)))
+    return body.filter(~pl.all_horizontal(pl.exclude(SOURCE_ROW).is_null()))
+
+
 def _sniff(text: str) -> str:
     header = text.split("\n", 1)[0]
     counts = {separator: header.count(separator) for separator in SNIFFED_SEPARATORS}
@@ -219,9 +262,11 @@ def _sniff(text: str) -> str:
 def _select_mapped(frame: pl.DataFrame, path: Path, plan: AggregateOptions) -> pl.DataFrame:
     found: dict[str, list[str]] = {}
     for name in frame.columns:
+        if name == SOURCE_ROW:
+            continue
         found.setdefault(name.strip().lstrip("\ufeff").strip().lower(), []).append(name)
     problems = []
-    selected = []
+    selected = [pl.col(SOURCE_ROW)]
     for raw, canonical in plan.columns.items():
         matches = found.get(raw.strip().lower(), [])
         if len(matches) == 1:
@@ -233,7 +278,7 @@ def _select_mapped(frame: pl.DataFrame, path: Path, plan: AggregateOptions) -> p
                 file=str(path),
                 column=raw,
                 rule=f"{rule} (read as '{canonical}')",
-                sample=matches or list(frame.columns),
+                sample=matches or [name for name in frame.columns if name != SOURCE_ROW],
             )
         )
     if problems:

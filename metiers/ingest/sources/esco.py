@@ -270,7 +270,8 @@ def _read_records(
     optional: tuple[str, ...],
     limits: Limits | None = None,
 ) -> pl.DataFrame:
-    """Every record as text, numbered from 1 (header excluded), header names as ESCO spells them.
+    """Every record as text, numbered by the line it starts on (the header is line 1), header
+    names as ESCO spells them.
 
     The file is checked against `limits` before it is read whole, and its cells after: a
     quoted field may span many lines."""
@@ -327,7 +328,18 @@ def _read_records(
             ],
             stage="ingest",
         )
-    return frame.with_row_index(SOURCE_ROW, offset=1)
+    return frame.with_columns(_first_lines(frame).alias(SOURCE_ROW))
+
+
+def _first_lines(frame: pl.DataFrame) -> pl.Expr:
+    """The line each record starts on (the header is line 1): a quoted cell spanning lines
+    pushes every later record down by its line breaks."""
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    breaks = pl.sum_horizontal(
+        pl.col(name).str.count_matches("\n", literal=True).fill_null(0) for name in texts
+    )
+    spans = (breaks + 1).shift(1, fill_value=0) if texts else pl.lit(1).shift(1, fill_value=0)
+    return (spans.cum_sum() + 2).cast(pl.UInt32)
 
 
 def _text(name: str) -> pl.Expr:

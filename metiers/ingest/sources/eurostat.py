@@ -13,8 +13,12 @@ Output of both readers, in this order:
   `describe_flags`);
 - SDMX-CSV only: the other attribute columns (`last_update`, `conf_status`, `action`, ...),
   text, names lower-cased with spaces as `_`;
-- `source_row` (Int64): the record's position under the header, 1 for the first data line.
-  A TSV line gives one long row per period column, all with the line's `source_row`.
+- `source_row` (Int64): the line number, the header being line 1 (the sheet row of an
+  XLSX). A TSV line gives one long row per period column, all with the line's `source_row`.
+
+Formats (metiers/ingest/sources/formats.py): text, gzip-compressed text named `*.gz`
+(`.tsv.gz` is Eurostat's bulk download), and XLSX whose sheet (`sheet`, the first by
+default) holds the TSV or SDMX-CSV layout from cell A1.
 
 Every TSV cell becomes one long row, missing ones included (`: u` is value null, flag `u`),
 so nothing in the file is lost. A cell that is neither `:` nor a number, each optionally
@@ -40,6 +44,7 @@ import polars as pl
 from metiers.core.adapter_options import EurostatOptions, parse_options
 from metiers.core.errors import DataProblem, DataRejected
 from metiers.core.limits import Limits
+from metiers.ingest.sources import formats
 from metiers.ingest.sources.base import SAMPLE_SIZE, SOURCE_ROW, decode_text, read_error
 from metiers.ingest.sources.limits import check_text_file
 from metiers.methodology import display
@@ -61,6 +66,7 @@ CELL_PATTERN = (
 DATAFLOW_ID_PATTERN = r"^\s*([^:\s]+:[^:(\s]+\([^)]*\))"
 
 SDMX_FLAG_COLUMNS = ("OBS_FLAG", "OBS_STATUS")
+DATABROWSER_TITLE_ROWS = 12
 SDMX_MISSING = ("", ":", "NaN", "nan")
 
 # Eurostat observation flags (status codes), in the three languages of the box.
@@ -116,11 +122,45 @@ def read_sdmx_csv(
 
 
 def _decode(path: Path, plan: EurostatOptions, limits: Limits | None = None) -> str:
+    """The file's text: plain, gunzipped (`*.gz`) or an XLSX sheet written out as text."""
+    kind = formats.file_format(path)
+    if kind == formats.GZIP:
+        with formats.gunzipped(path, limits) as inner:
+            return _decode(inner, plan, limits)
+    if kind == formats.XLSX:
+        return _sheet_text(path, plan, limits)
     check_text_file(path, limits, plan.separator)
     text = decode_text(path, plan.codec, plan.encoding)
     if not text.strip():
         raise read_error(path, "file holds no header")
     return text
+
+
+def _sheet_text(path: Path, plan: EurostatOptions, limits: Limits | None) -> str:
+    """An XLSX sheet holding the TSV layout (first cell `...geo\\time`) or SDMX-CSV, from
+    cell A1, as the text of that layout: line n is sheet row n. The databrowser's XLSX
+    (title rows, "Data extracted on ...") has no such layout and is refused by name."""
+    sheet = formats.read_sheet(path, limits, plan.sheet)
+    cells = sheet.drop(SOURCE_ROW)
+    first = cells.row(0)[0] if cells.height and cells.width else None
+    first_cell = str(first or "").strip()
+    if "\\" in first_cell:
+        return formats.sheet_text(sheet, "\t", quote=False)
+    if _split_label(first_cell)[0].upper() not in ("DATAFLOW", "STRUCTURE"):
+        titles = [
+            str(cell)
+            for row in cells.head(DATABROWSER_TITLE_ROWS).iter_rows()
+            for cell in row
+            if cell is not None
+        ]
+        if any(title.strip().lower().startswith("data extracted on") for title in titles):
+            raise read_error(
+                path,
+                "a Eurostat databrowser XLSX (title rows, 'Data extracted on ...') is not "
+                "supported: download the dataset as TSV or SDMX-CSV instead",
+            )
+    separator = "," if plan.separator == "auto" else plan.separator
+    return formats.sheet_text(sheet, separator)
 
 
 def _header_line(text: str) -> str:
@@ -176,7 +216,8 @@ def _read_tsv_text(path: Path, text: str) -> pl.DataFrame:
     except pl.exceptions.PolarsError as error:
         raise read_error(path, f"unreadable as tab-separated text ({error})") from error
 
-    wide = wide.with_row_index(SOURCE_ROW, offset=1).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    # Line numbers: the header is line 1.
+    wide = wide.with_row_index(SOURCE_ROW, offset=2).with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     parts = pl.col(key).str.split(",")
     bad_keys = wide.filter(parts.list.len() != len(dimensions))
     if bad_keys.height:
@@ -291,7 +332,7 @@ def _read_sdmx_text(path: Path, text: str, plan: EurostatOptions) -> pl.DataFram
         frame = pl.DataFrame(schema={name: pl.String for name in raw_names})
     except pl.exceptions.PolarsError as error:
         raise read_error(path, f"unreadable as SDMX-CSV ({error})") from error
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)
     )
 

@@ -22,8 +22,9 @@ quarantined like any other rejection.
   rectangle from A1 to the last cell; for the number of cells and shared strings, and the
   number a shared strings table declares (calamine reserves it); and for the text of any
   one element (`max_cell_bytes`).
-- gzip, where a source declares `compression = "gzip"`: decompressed in a stream to a
-  temporary file beside the staging batch, `max_decompressed_bytes` enforced while reading.
+- gzip, in a file named `*.gz` or where a source declares `compression = "gzip"`:
+  decompressed in a stream to a temporary file beside the staging batch,
+  `max_decompressed_bytes` enforced while reading.
 """
 
 from __future__ import annotations
@@ -468,16 +469,17 @@ def _reference(row: int, column: int) -> str:
 def readable_copy(
     path: Path, compression: str, work_dir: Path, limits: Limits | None = None
 ) -> Iterator[Path]:
-    """The path an adapter should read: the raw file itself, or, for a gzip file of a source
-    declaring `compression = "gzip"` (its options' `compression`), its content decompressed
-    beside the staging batch (removed afterwards), never more than `max_decompressed_bytes`
-    of it."""
+    """The path an adapter should read: the raw file itself, or, for a file named `*.gz` or
+    a gzip file of a source declaring `compression = "gzip"` (its options' `compression`),
+    its content decompressed beside the staging batch (removed afterwards), never more than
+    `max_decompressed_bytes` of it. A `*.gz` name that holds no gzip stream is rejected."""
     limits = limits or DEFAULT_LIMITS
-    if compression != "gzip":
+    named_gzip = path.name.lower().endswith(".gz")
+    if compression != "gzip" and not named_gzip:
         yield path
         return
     with path.open("rb") as handle:
-        if handle.read(2) != b"\x1f\x8b":
+        if handle.read(2) != b"\x1f\x8b" and not named_gzip:
             yield path  # a plain file of a gzip source: read as it is
             return
     work_dir.mkdir(parents=True, exist_ok=True)

@@ -17,13 +17,25 @@ open-data text tables (`CD_*` codes, `TX_*_FR/NL/DE/EN` texts, `MS_*` measures).
   digits decide (21 Brussels -> BE10, 23 Halle-Vilvoorde and 24 Leuven -> BE24 Vlaams-Brabant,
   25 Nivelles -> BE31 Brabant wallon). The kingdom and the Flemish and Walloon regions have
   none;
-- `source_row` (Int64): 1 for the first record under the header.
+- `name_de` (always null: the 2019 list has no German names) and `nuts1` (BE1 Brussels, BE2
+  Flanders, BE3 Wallonia; null for the kingdom), so both REFNIS readers stage one shape;
+- `source_row` (Int64): the line number, the header being line 1.
+
+`read_refnis_current` reads Statbel's current distribution (`TU_COM_REFNIS.txt`, `|`,
+UTF-8 with BOM, one row per version of a unit): `code`, `name_fr`, `name_nl`, `name_de`,
+`level` (from `LVL_REFNIS`: 1 region, 2 province, 3 arrondissement, 4 municipality; it must
+agree with the code's form), `level_code` (that number), `parent_code` (`CD_SUP_REFNIS`,
+`-` as null), `valid_from`, `valid_to` (dates; the open end `31/12/9999` as null), `nuts2`,
+`nuts1`, `source_row`. The file has no kingdom row.
 
 `nuts2_regions` reduces that list to the 11 register NUTS-2 areas (see its docstring).
 
 `read_opendata` output: every column of the file, names lower-cased; `cd_*` as text (leading
-zeros kept, surrounding spaces trimmed), `ms_*` as Float64, all others as text; then
-`source_row`.
+zeros kept, surrounding spaces trimmed), the measures (`ms_*`, or the `measures` patterns)
+as Float64, all others as text; then `source_row` (the line number).
+
+Every reader takes plain text, gzip-compressed text named `*.gz`, or the first sheet of an
+XLSX workbook read as text (metiers/ingest/sources/formats.py).
 
 Options (all optional; `StatbelOptions` in metiers/core/adapter_options.py):
 
@@ -31,9 +43,20 @@ Options (all optional; `StatbelOptions` in metiers/core/adapter_options.py):
   are valid UTF-8, else Latin-1. Any Python codec name forces that codec, and bytes it cannot
   decode reject the file (no silent replacement characters).
 - `separator`: "auto" (default) sniffs `|`, `;` or tab on the header line; or one character.
-- `decimal` (open data): "auto" (default) reads `ms_*` with a decimal comma when some cell
-  holds a `,` and none holds a `.`; "." or "," forces it.
-- `kind` (`read` only): "auto" (default), "refnis" or "opendata".
+- `decimal` (open data): "auto" (default) reads measures with a decimal comma when some cell
+  holds a `,` and none holds a `.` (the other mark when `thousands` is "." or ","); "." or
+  "," forces it.
+- `thousands` (open data): the grouping mark of measures (`.` in `TF_*` tables: ` 64.094 `
+  is 64094); digits must be grouped by three. Never guessed: `1.330` is read as 1.33
+  unless it is declared.
+- `zero_marks` (open data): cells meaning zero (`["-"]` in `TF_*` tables).
+- `measures` (open data): glob patterns of the measure columns, lower case (`["ms_*"]` by
+  default; `["aant_*", "ms_*"]` for `TF_*` tables).
+- `kind` (`read` only): "auto" (default: `Code INS` -> refnis, `LVL_REFNIS` ->
+  refnis_current, else opendata), "refnis", "refnis_current" or "opendata".
+- `valid_on` (refnis_current): "open" (default) keeps the versions still valid, so each
+  code appears once; "all" keeps every version; a date "YYYY-MM-DD" the versions valid on
+  that day.
 """
 
 from __future__ import annotations
@@ -41,6 +64,8 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Mapping
+from datetime import date
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +74,7 @@ import polars as pl
 from metiers.core.adapter_options import StatbelOptions, parse_options
 from metiers.core.errors import DataProblem, DataRejected
 from metiers.core.limits import Limits
+from metiers.ingest.sources import formats
 from metiers.ingest.sources.base import SAMPLE_SIZE, SOURCE_ROW, read_error
 from metiers.ingest.sources.limits import check_cells, check_text_file
 
@@ -79,6 +105,22 @@ NUTS2_BY_REFNIS = {
     "80000": "BE34",
     "90000": "BE35",
 }
+# REFNIS code of each region -> NUTS-1 code.
+NUTS1_BY_REGION = {"04000": "BE1", "02000": "BE2", "03000": "BE3"}
+# The current REFNIS file (TU_COM_REFNIS): its header starts so, its columns -> ours.
+REFNIS_CURRENT_START = "lvl_refnis"
+REFNIS_CURRENT_COLUMNS = {
+    "LVL_REFNIS": "level_code",
+    "CD_REFNIS": "code",
+    "CD_SUP_REFNIS": "parent_code",
+    "TX_REFNIS_FR": "name_fr",
+    "TX_REFNIS_NL": "name_nl",
+    "TX_REFNIS_DE": "name_de",
+    "DT_VLDT_START": "valid_from",
+    "DT_VLDT_END": "valid_to",
+}
+LEVEL_BY_CODE = {1: REGION, 2: PROVINCE, 3: ARRONDISSEMENT, 4: MUNICIPALITY}
+OPEN_END = date(9999, 12, 31)
 # Arrondissements whose code starts with 2 sit in Brussels or in one of the two Brabants.
 NUTS2_BY_BRABANT_PREFIX = {"21": "BE10", "23": "BE24", "24": "BE24", "25": "BE31"}
 
@@ -102,6 +144,15 @@ def refnis_level(code: str) -> str | None:
     if code[2:] == "000":
         return ARRONDISSEMENT
     return MUNICIPALITY
+
+
+def refnis_nuts1(code: str) -> str | None:
+    """Belgian NUTS-1 code of a REFNIS unit: its region's (BE1 Brussels, BE2 Flanders, BE3
+    Wallonia), None for the kingdom or a code of no level."""
+    if code in NUTS1_BY_REGION:
+        return NUTS1_BY_REGION[code]
+    nuts2 = refnis_nuts2(code)
+    return nuts2[:3] if nuts2 else None
 
 
 def refnis_nuts2(code: str) -> str | None:
@@ -141,9 +192,16 @@ def read(
     if kind == "auto":
         text = _decode(path, plan, limits)
         first = text.split("\n", 1)[0].lstrip('"').strip().lower()
-        kind = "refnis" if first.startswith(REFNIS_HEADER) else "opendata"
+        if first.startswith(REFNIS_HEADER):
+            kind = "refnis"
+        elif first.startswith(REFNIS_CURRENT_START):
+            kind = "refnis_current"
+        else:
+            kind = "opendata"
     if kind == "refnis":
         return read_refnis(path, plan, limits)
+    if kind == "refnis_current":
+        return read_refnis_current(path, plan, limits)
     return read_opendata(path, plan, limits)
 
 
@@ -166,7 +224,8 @@ def read_refnis(
             "not a REFNIS list: expected the header 'Code INS;Entités administratives;Langue;"
             f"Code NIS;Administratieve eenheden;Taal', found {header[:6]}",
         )
-    body = table.slice(1).with_row_index(SOURCE_ROW, offset=1)
+    # Line numbers: the header is line 1.
+    body = table.slice(1).with_row_index(SOURCE_ROW, offset=2)
     body = body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
     raw = table.columns
     extra = raw[len(REFNIS_COLUMNS) :]
@@ -197,7 +256,114 @@ def read_refnis(
     if problems:
         raise DataRejected(problems, stage="ingest")
     return frame.select(
-        "code", "name_fr", "name_nl", "language", "language_nl", "level", "nuts2", SOURCE_ROW
+        "code",
+        "name_fr",
+        "name_nl",
+        pl.lit(None, dtype=pl.String).alias("name_de"),
+        "language",
+        "language_nl",
+        "level",
+        "nuts2",
+        pl.Series("nuts1", [refnis_nuts1(code or "") for code in codes], dtype=pl.String),
+        SOURCE_ROW,
+    )
+
+
+def read_refnis_current(
+    path: Path,
+    options: StatbelOptions | Mapping[str, Any] | None = None,
+    limits: Limits | None = None,
+) -> pl.DataFrame:
+    """Statbel's current REFNIS distribution (`TU_COM_REFNIS.txt`: `LVL_REFNIS|CD_REFNIS|
+    CD_SUP_REFNIS|TX_REFNIS_DE|TX_REFNIS_FR|TX_REFNIS_NL|DT_VLDT_START|DT_VLDT_END`), one row
+    per version of a unit, kept as `valid_on` says (by default the open-ended versions, so a
+    code appears once)."""
+    plan = parse_options(StatbelOptions, options)
+    text = _decode(path, plan, limits)
+    separator = _separator_for(path, plan, text, default="|")
+    table = _parse(path, text, separator)
+    check_cells(table, path, limits)
+    header = [str(cell or "").strip().upper() for cell in table.row(0)] if table.height else []
+    missing = [name for name in REFNIS_CURRENT_COLUMNS if name not in header]
+    if missing:
+        raise DataRejected(
+            [
+                DataProblem(file=str(path), column=name, rule="required column", sample=header)
+                for name in missing
+            ],
+            stage="ingest",
+        )
+    body = table.slice(1).with_row_index(SOURCE_ROW, offset=2)
+    body = body.with_columns(pl.col(SOURCE_ROW).cast(pl.Int64))
+    column = {name: table.columns[header.index(name)] for name in REFNIS_CURRENT_COLUMNS}
+    frame = body.select(
+        *[_cleaned(column[name]).alias(alias) for name, alias in REFNIS_CURRENT_COLUMNS.items()],
+        SOURCE_ROW,
+    )
+    frame = frame.with_columns(
+        pl.col("level_code").cast(pl.Int32, strict=False),
+        pl.when(pl.col("parent_code") == "-")
+        .then(None)
+        .otherwise("parent_code")
+        .alias("parent_code"),
+        *[
+            pl.col(name).str.to_date("%d/%m/%Y", strict=False).alias(f"__{name}")
+            for name in ("valid_from", "valid_to")
+        ],
+    )
+    codes = frame["code"].to_list()
+    frame = frame.with_columns(
+        pl.col("level_code").replace_strict(LEVEL_BY_CODE, default=None).alias("level"),
+        pl.Series("__form", [refnis_level(code or "") for code in codes], dtype=pl.String),
+        pl.Series("nuts2", [refnis_nuts2(code or "") for code in codes], dtype=pl.String),
+        pl.Series("nuts1", [refnis_nuts1(code or "") for code in codes], dtype=pl.String),
+    )
+    problems = []
+    checks = (
+        (pl.col("level").is_null(), "LVL_REFNIS", "level 1 to 4", "level_code"),
+        (
+            pl.col("level").ne_missing(pl.col("__form")),
+            "CD_REFNIS",
+            "5-digit code of the level LVL_REFNIS gives",
+            "code",
+        ),
+        (pl.col("__valid_from").is_null(), "DT_VLDT_START", "date dd/mm/yyyy", "valid_from"),
+        (pl.col("__valid_to").is_null(), "DT_VLDT_END", "date dd/mm/yyyy", "valid_to"),
+    )
+    for failed, name, rule, shown in checks:
+        bad = frame.filter(failed)
+        if bad.height:
+            problems.append(_problem(path, bad, name, rule, values=shown))
+    if problems:
+        raise DataRejected(problems, stage="ingest")
+    frame = frame.with_columns(
+        pl.col("__valid_from").alias("valid_from"),
+        pl.when(pl.col("__valid_to") == OPEN_END)
+        .then(None)
+        .otherwise("__valid_to")
+        .alias("valid_to"),
+    )
+    if plan.valid_on == "open":
+        frame = frame.filter(pl.col("valid_to").is_null())
+    elif plan.valid_on != "all":
+        day = date.fromisoformat(plan.valid_on)
+        frame = frame.filter(
+            (pl.col("valid_from") <= day)
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
+        )
+    return frame.select(
+        "code",
+        "name_fr",
+        "name_nl",
+        "name_de",
+        "level",
+        "level_code",
+        "parent_code",
+        "valid_from",
+        "valid_to",
+        "nuts2",
+        "nuts1",
+        SOURCE_ROW,
     )
 
 
@@ -263,39 +429,65 @@ def read_opendata(
     if doubles:
         raise read_error(path, f"columns named twice (ignoring case): {doubles}")
     frame = body.select(pl.col(column).alias(name) for column, name in keep)
-    frame = frame.with_row_index(SOURCE_ROW, offset=1).with_columns(
+    # Line numbers: the header is line 1.
+    frame = frame.with_row_index(SOURCE_ROW, offset=2).with_columns(
         pl.col(SOURCE_ROW).cast(pl.Int64)
     )
 
-    measures = [name for _, name in keep if name.startswith("ms_")]
+    measures = [
+        name
+        for _, name in keep
+        if any(fnmatchcase(name, pattern.lower()) for pattern in plan.measures)
+    ]
     decimal = plan.decimal
-    if decimal == "auto":
-        # A decimal comma when some measure holds a `,` and none a `.` (Statbel writes no
-        # thousands separators, so `1,5` cannot be one thousand five hundred).
+    if decimal == "auto" and plan.thousands in (".", ","):
+        decimal = "," if plan.thousands == "." else "."
+    elif decimal == "auto":
+        # A decimal comma when some measure holds a `,` and none a `.`. A single dot is never
+        # taken for a thousands mark (`1.330`): a table that groups digits declares it.
         has_comma = _any_contains(frame, measures, ",")
         has_point = _any_contains(frame, measures, ".")
         decimal = "," if has_comma and not has_point else "."
+    pattern = _number_pattern(decimal, plan.thousands)
 
     problems = []
     converted = []
     for _, name in keep:
-        if name.startswith("cd_"):
-            converted.append(_cleaned(name).alias(name))
-        elif name.startswith("ms_"):
+        if name in measures:
             cell = _cleaned(name)
-            if decimal == ",":
-                cell = cell.str.replace(",", ".", literal=True)
-            number = pl.when(cell.str.contains(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$")).then(cell)
-            converted.append(number.cast(pl.Float64).alias(name))
-            bad = frame.filter(_cleaned(name).is_not_null() & number.is_null())
+            number = pl.when(cell.str.contains(pattern)).then(cell)
+            if plan.thousands:
+                number = number.str.replace_all(plan.thousands, "", literal=True)
+            number = number.str.replace(decimal, ".", literal=True).cast(pl.Float64)
+            if plan.zero_marks:
+                number = pl.when(cell.is_in(plan.zero_marks)).then(0.0).otherwise(number)
+            converted.append(number.alias(name))
+            bad = frame.filter(
+                cell.is_not_null() & ~cell.is_in(plan.zero_marks) & ~cell.str.contains(pattern)
+            )
             if bad.height:
-                rule = f"type: number (decimal mark {decimal!r})"
-                problems.append(_problem(path, bad, originals[name], rule, values=name))
+                rule = f"type: number (decimal mark {decimal!r}"
+                rule += f", thousands {plan.thousands!r}" if plan.thousands else ""
+                rule += f", zero marks {plan.zero_marks}" if plan.zero_marks else ""
+                problems.append(_problem(path, bad, originals[name], rule + ")", values=name))
+        elif name.startswith("cd_"):
+            converted.append(_cleaned(name).alias(name))
         else:
             converted.append(pl.col(name))
     if problems:
         raise DataRejected(problems, stage="ingest")
     return frame.select(*converted, SOURCE_ROW)
+
+
+def _number_pattern(decimal: str, thousands: str | None) -> str:
+    """A number with `decimal` as its mark; with `thousands`, digits grouped by three
+    (`64.094`, `1.234.567,5`) or not grouped at all."""
+    whole = "[0-9]+"
+    if thousands:
+        mark = re.escape(thousands)
+        whole = f"(?:[0-9]{{1,3}}(?:{mark}[0-9]{{3}})+|[0-9]+)"
+    point = re.escape(decimal)
+    return f"^[+-]?(?:{whole}(?:{point}[0-9]*)?|{point}[0-9]+)$"
 
 
 def _separator_for(path: Path, plan: StatbelOptions, text: str, default: str | None = None) -> str:
@@ -312,6 +504,18 @@ def _separator_for(path: Path, plan: StatbelOptions, text: str, default: str | N
 
 
 def _decode(path: Path, plan: StatbelOptions, limits: Limits | None = None) -> str:
+    """The file's text: plain, gunzipped (`*.gz`), or an XLSX sheet written out with the
+    declared separator (`|` when "auto")."""
+    kind = formats.file_format(path)
+    if kind == formats.GZIP:
+        with formats.gunzipped(path, limits) as inner:
+            return _decode(inner, plan, limits)
+    if kind == formats.XLSX:
+        separator = "|" if plan.separator == "auto" else plan.separator
+        text = formats.sheet_text(formats.read_sheet(path, limits), separator)
+        if not text.strip():
+            raise read_error(path, "file holds no header")
+        return text
     check_text_file(path, limits, plan.separator)
     data = path.read_bytes()
     if not data:
