@@ -159,6 +159,7 @@ def _staged_aggregates(frame: pl.DataFrame) -> pl.DataFrame:
         # a Belgian table in persons, as staging says it (the units part)
         pl.lit("BE").alias("geo"),
         pl.lit("persons").alias("unit"),
+        pl.lit(None, pl.String).alias("currency"),
         pl.lit("headcount").alias("indicator"),
         pl.col("headcount").alias("value"),
         pl.col("headcount_flag").alias("flag"),

@@ -532,17 +532,40 @@ def eurostat_flags(flag: str | None, lang: str) -> list[str]:
     ]
 
 
-COUNTRY_NAMES = {"BE": {"fr": "Belgique", "nl": "België", "en": "Belgium"}}
+COUNTRY_NAMES = {
+    "BE": {"fr": "Belgique", "nl": "België", "en": "Belgium"},
+    "FR": {"fr": "France", "nl": "Frankrijk", "en": "France"},
+    "NL": {"fr": "Pays-Bas", "nl": "Nederland", "en": "Netherlands"},
+    "DE": {"fr": "Allemagne", "nl": "Duitsland", "en": "Germany"},
+    "LU": {"fr": "Luxembourg", "nl": "Luxemburg", "en": "Luxembourg"},
+    "US": {"fr": "États-Unis", "nl": "Verenigde Staten", "en": "United States"},
+}
+# A money unit `<iso4217>_<gross|net>_per_<period>` (metiers/methodology/units.py) as words.
+MONEY_WORDS = {
+    "fr": {"gross": "brut", "net": "net", "month": "mois", "year": "an", "week": "semaine",
+           "hour": "heure"},
+    "nl": {"gross": "bruto", "net": "netto", "month": "maand", "year": "jaar", "week": "week",
+           "hour": "uur"},
+    "en": {"gross": "gross", "net": "net", "month": "month", "year": "year", "week": "week",
+           "hour": "hour"},
+}  # fmt: skip
 
 
 def context_value(value: float, unit: str | None, lang: str) -> str:
-    """A context figure in the card's style: shares in whole percent, counts rounded."""
+    """A context figure in the card's style: shares in whole percent, counts rounded, money
+    with its currency and period ("106.500 USD brut/an"): another currency is never shown
+    as euros."""
     if unit == "share":
         return percent(value, lang)
     if unit == "thousand_persons":
         return headcount(value * 1000, lang)
     if unit == "persons":
         return headcount(value, lang)
+    parts = (unit or "").split("_")
+    if len(parts) == 4 and parts[2] == "per" and parts[1] in ("gross", "net"):
+        words = MONEY_WORDS[lang]
+        kind, period = words.get(parts[1], parts[1]), words.get(parts[3], parts[3])
+        return f"{group_thousands(round_whole(value), lang)} {parts[0].upper()} {kind}/{period}"
     return group_thousands(round_whole(value), lang)
 
 

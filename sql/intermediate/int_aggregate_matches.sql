@@ -61,10 +61,14 @@ SELECT
     flag,
     staging_file,
     allocated_from,
-    allocated_weight
+    allocated_weight,
+    geo,
+    unit,
+    currency,
+    belgian
 FROM matched
 QUALIFY row_number() OVER (
-    PARTITION BY slug, indicator, source_id, match_level
+    PARTITION BY slug, indicator, source_id, geo, match_level
     -- the latest period; at the same end year a single year before a range, a quarter, a month
     ORDER BY period_end DESC,
         CASE period_kind WHEN 'year' THEN 0 WHEN 'range' THEN 1 WHEN 'quarter' THEN 2 ELSE 3 END,

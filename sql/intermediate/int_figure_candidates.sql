@@ -41,6 +41,7 @@ aggregates AS (
     INNER JOIN computed_indicators USING (indicator)
     LEFT JOIN intermediate.int_source_files AS files
         ON files.staging_file = matches.staging_file
+    WHERE matches.belgian
 ),
 editorial AS (
     SELECT

@@ -1,7 +1,38 @@
 -- Context figures beside each métier's own: the most specific ISCO group of the métier's
--- code that a context source covers (4, 3, 2 or 1 digits), its latest available period.
+-- code that a context source covers (4, 3, 2 or 1 digits), its latest available period; and
+-- the published tables that may not become a Belgian figure (another country, another
+-- currency, a net wage), at their finest match level and latest period, labelled with their
+-- country.
 CREATE OR REPLACE TABLE metier_context AS
-WITH matched AS (
+WITH foreign_tables AS (
+    SELECT
+        matches.slug,
+        matches.indicator,
+        matches.match_group AS isco_group,
+        matches.geo,
+        matches.period,
+        matches.value,
+        matches.unit,
+        matches.flag,
+        NULL AS reliability,
+        matches.source_id,
+        files.raw_file AS source_file,
+        NULL::DOUBLE AS source_value,
+        NULL::VARCHAR AS source_unit,
+        CASE
+            WHEN matches.allocated_from IS NOT NULL
+                THEN 'allocated from ' || matches.allocated_from || ' by crosswalk weight'
+        END AS conversion
+    FROM intermediate.int_aggregate_matches AS matches
+    LEFT JOIN intermediate.int_source_files AS files
+        ON files.staging_file = matches.staging_file
+    WHERE NOT matches.belgian AND matches.value IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY matches.slug, matches.indicator, matches.source_id, matches.geo
+        ORDER BY matches.match_rank, matches.period_end DESC
+    ) = 1
+),
+matched AS (
     SELECT
         metiers.slug,
         context.*,
@@ -39,9 +70,11 @@ QUALIFY row_number() OVER (
         END DESC,
         matched.time_period DESC, matched.source_id
 ) = 1
-ORDER BY matched.slug, matched.indicator;
+UNION ALL BY NAME
+SELECT * FROM foreign_tables
+ORDER BY slug, indicator, geo;
 
-COMMENT ON TABLE metier_context IS 'Context figures shown beside a métier''s own figures, never instead: the value of the most specific ISCO-08 group of the métier''s code that a context source (e.g. Eurostat) covers, in its latest period, with the publisher''s flag.';
+COMMENT ON TABLE metier_context IS 'Context figures shown beside a métier''s own figures, never instead: the value of the most specific ISCO-08 group of the métier''s code that a context source (e.g. Eurostat) covers, in its latest period, with the publisher''s flag; and the values of published tables that may not become a Belgian figure (another country, another currency, a net wage), labelled with their country.';
 COMMENT ON COLUMN metier_context.slug IS 'Identifier of the métier.';
 COMMENT ON COLUMN metier_context.indicator IS 'Context indicator, as declared in the registry (e.g. employment, share_women).';
 COMMENT ON COLUMN metier_context.isco_group IS 'ISCO-08 group the value describes (e.g. 26 for the métier 2654.2).';
