@@ -122,3 +122,21 @@ def test_eurostat_unit_codes() -> None:
     assert units.eurostat_unit("THS_PER") == "thousand_persons"
     assert units.eurostat_unit("PC") == "percent"
     assert units.eurostat_unit("NR") is None
+
+
+def test_a_card_vintage_names_each_source_by_its_latest_period() -> None:
+    """A quarter is not later than its own year, a range ends in its last year, and a later
+    quarter beats an earlier year (the old rule compared the text after the last '-', so
+    "2024-Q1" counted as "Q1", later than any year)."""
+    from metiers.methodology.cards import vintage
+
+    figures = {"reference_year": 2025, "headcount_source": "a", "headcount_period": "2024"}
+    rows = [
+        {"source_id": "a", "period": "2024-Q1"},  # same end year: the year wins
+        {"source_id": "b", "period": "2021-2023"},
+        {"source_id": "b", "period": "2022"},
+        {"source_id": "c", "period": "2023"},
+        {"source_id": "c", "period": "2024-Q2"},
+        {"source_id": "d", "period": "not a period"},
+    ]
+    assert vintage(figures, rows)["editions"] == {"a": "2024", "b": "2023", "c": "2024-Q2"}

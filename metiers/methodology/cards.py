@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from metiers.methodology import display
+from metiers.methodology import display, periods
 from metiers.methodology.display import LANGUAGES
 from metiers.methodology.figures import FIGURES, match_note, present, value_of
 from metiers.methodology.figures import card_strings as figure_strings
@@ -100,23 +100,29 @@ def card_strings(
     return strings
 
 
-def _period_end(period: str | None) -> str | None:
-    return str(period).split("-")[-1] if period else None
+def _edition(period: object) -> tuple[tuple[int, int], str] | None:
+    """How a period ranks (latest end year; then a year before a range, a quarter, a month)
+    and how it names an edition: its end year, or the quarter or month itself."""
+    parsed = periods.parse_period(period)
+    if parsed is None:
+        return None
+    shown = parsed.label if parsed.kind in ("quarter", "month") else str(parsed.end)
+    return parsed.sort_key, shown
 
 
 def vintage(figures: dict, context_rows: list[dict] | None = None) -> dict:
     """What the card's figures refer to: reference year, growth period, insertion cohort(s),
     and each cited source's edition (the latest period it gives on the card)."""
-    editions: dict[str, str] = {}
-    for figure, _unit in CARD_FIGURES.values():
-        source = figures.get(f"{figure}_source")
-        end = _period_end(figures.get(f"{figure}_period"))
-        if source and end and end > editions.get(source, ""):
-            editions[source] = end
-    for row in context_rows or []:
-        end = _period_end(row.get("period"))
-        if end and end > editions.get(row["source_id"], ""):
-            editions[row["source_id"]] = end
+    latest: dict[str, tuple[tuple[int, int], str]] = {}
+    found = [
+        (figures.get(f"{figure}_source"), figures.get(f"{figure}_period"))
+        for figure, _unit in CARD_FIGURES.values()
+    ] + [(row.get("source_id"), row.get("period")) for row in context_rows or []]
+    for source, period in found:
+        edition = _edition(period)
+        if source and edition and (source not in latest or edition[0] > latest[source][0]):
+            latest[source] = edition
+    editions = {source: shown for source, (_rank, shown) in latest.items()}
     return {
         "reference_year": figures.get("reference_year"),
         "growth_period": figures.get("growth_rate_period")
