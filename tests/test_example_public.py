@@ -118,3 +118,30 @@ def test_regions_and_labels_come_from_the_real_statbel_and_esco_files(published:
         flemish_brabant[f"TX_REFNIS_{lang}"] for lang in ("FR", "NL", "DE")
     )
     assert {lang for (lang,) in labels} == {"fr", "nl", "en"}
+
+
+def test_regional_context_beside_the_regions_equals_the_file(published: Path) -> None:
+    """Eurostat's trng_lfse_04 slice (no occupation dimension) by NUTS-1 and NUTS-2 region:
+    every Belgian region's latest value (2019, the first period column) as a share."""
+    lines = (EXTERNAL / "eurostat_trng_lfse_04_oldformat_slice.tsv").read_text().splitlines()
+    periods = [cell.strip() for cell in lines[0].split("\t")[1:]]
+    expected = {}
+    for line in lines[1:]:
+        keys, *cells = line.split("\t")
+        geo = keys.split(",")[-1]
+        if len(geo) in (3, 4) and geo.startswith("BE"):
+            expected[geo] = float(cells[periods.index("2019")].split()[0]) / 100
+    assert len(expected) == 14  # 3 regions, 11 provinces (Brussels is both)
+    with duckdb.connect(str(published / "metiers.duckdb"), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT geo, period, value, geo_level FROM metier_context "
+            "WHERE slug = ? AND source_id = 'eurostat_regional'",
+            [SEED],
+        ).fetchall()
+        line = connection.execute(
+            "SELECT regions_context FROM metier_cards WHERE slug = ? AND lang = 'fr'", [SEED]
+        ).fetchone()[0]
+    assert {geo: value for geo, _period, value, _level in rows} == pytest.approx(expected)
+    assert {period for _geo, period, _value, _level in rows} == {"2019"}
+    assert {level for *_rest, level in rows} == {"nuts1", "nuts2"}
+    assert f"Bruxelles-Capitale {round(expected['BE10'] * 100)}%" in line

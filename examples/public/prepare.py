@@ -27,6 +27,7 @@ FROM_SHARED = {
     "esco_v1.2.1_ISCOGroups_fr.csv": "esco",
     "esco_v1.2.0_ISCOGroups_nl.csv": "esco",
     "statbel_TU_COM_REFNIS.txt": "statbel",
+    "eurostat_trng_lfse_04_oldformat_slice.tsv": "eurostat_regional",
     "bls_oews_national_M2023_dl.csv": "bls_oews",
     "isco08_soc2010_bls.csv": "crosswalk_isco_soc",
 }

@@ -175,6 +175,11 @@ class CardDocument(Body):
     figures: list[Figure]
     regions: str | None = Field(description="The card's regions line.")
     regions_withheld: str | None = Field(description="Withheld regions, one per line.")
+    regions_context: str | None = Field(
+        default=None,
+        description="Context figures by Belgian region (NUTS-1, NUTS-2), one line per "
+        "indicator and period, shown beside the regions.",
+    )
     region_cells: list[RegionCell]
     vintage: Vintage
     context: list[ContextFigure]

@@ -258,6 +258,11 @@ def leading_regions(regions: pl.DataFrame, slug: str, year: int | None) -> list[
     return rows["region"].to_list()
 
 
+def _regional(row: dict) -> bool:
+    """A context row of a Belgian region (NUTS-1, NUTS-2): shown beside the regions."""
+    return row.get("geo_level") in ("nuts1", "nuts2")
+
+
 def build_cards(
     figures: pl.DataFrame,
     regions: pl.DataFrame,
@@ -277,8 +282,13 @@ def build_cards(
         for lang in LANGUAGES:
             strings = card_strings(row, top, lang, source_citations, context_rows)
             strings["regions_withheld"] = withheld_regions_text(withheld, lang)
+            national = [item for item in context_rows if not _regional(item)]
             strings["context"] = (
-                "\n".join(display.context_line(item, lang) for item in context_rows) or None
+                "\n".join(display.context_line(item, lang) for item in national) or None
+            )
+            regional = [item for item in context_rows if _regional(item)]
+            strings["regions_context"] = (
+                "\n".join(display.regional_context_lines(regional, lang)) or None
             )
             cited = {
                 (item["source_id"], item["period"], item.get("source_file"))
@@ -417,6 +427,10 @@ def render_text(figures: dict, card: dict, lang: str) -> str:
         if not card.get("regions"):
             out += ["", f"📍 {display.label('regions', lang)}:"]
         out += [f"  {line}" for line in card["regions_withheld"].splitlines()]
+    if card.get("regions_context"):
+        if not card.get("regions") and not card.get("regions_withheld"):
+            out += ["", f"📍 {display.label('regions', lang)}:"]
+        out += [f"  {line}" for line in card["regions_context"].splitlines()]
     if card.get("context"):
         out += ["", f"🔎 {display.label('context', lang)}:"]
         out += [f"  {line}" for line in card["context"].splitlines()]

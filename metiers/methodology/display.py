@@ -31,6 +31,14 @@ REGION_NAMES = {
     "BE33": {"fr": "Liège", "nl": "Luik", "en": "Liège"},
     "BE34": {"fr": "Luxembourg", "nl": "Luxemburg", "en": "Luxembourg"},
     "BE35": {"fr": "Namur", "nl": "Namen", "en": "Namur"},
+    # NUTS-1: the three regions (context tables by region)
+    "BE1": {
+        "fr": "Région de Bruxelles-Capitale",
+        "nl": "Brussels Hoofdstedelijk Gewest",
+        "en": "Brussels-Capital Region",
+    },
+    "BE2": {"fr": "Région flamande", "nl": "Vlaams Gewest", "en": "Flemish Region"},
+    "BE3": {"fr": "Région wallonne", "nl": "Waals Gewest", "en": "Walloon Region"},
 }
 
 CHANNELS = {
@@ -72,6 +80,7 @@ LABELS = {
         "override": "valeur éditoriale, remplace le calcul",
         "employment": "Emploi",
         "context": "Contexte",
+        "training_participation_women": "Femmes de 25 à 64 ans en formation (4 dernières semaines)",
         "isco_group": "groupe CITP {code}",
         "esco_group": "métier ESCO {code}",
         "low_reliability": "peu fiable",
@@ -108,6 +117,7 @@ LABELS = {
         "override": "redactionele waarde, vervangt de berekening",
         "employment": "Werkgelegenheid",
         "context": "Context",
+        "training_participation_women": "Vrouwen van 25-64 jaar in opleiding (laatste 4 weken)",
         "isco_group": "ISCO-groep {code}",
         "esco_group": "ESCO-beroep {code}",
         "low_reliability": "weinig betrouwbaar",
@@ -144,6 +154,7 @@ LABELS = {
         "override": "editorial value, replaces the computed one",
         "employment": "Employment",
         "context": "Context",
+        "training_participation_women": "Women aged 25-64 in education or training (last 4 weeks)",
         "isco_group": "ISCO group {code}",
         "esco_group": "ESCO occupation {code}",
         "low_reliability": "low reliability",
@@ -567,6 +578,27 @@ def context_value(value: float, unit: str | None, lang: str) -> str:
         kind, period = words.get(parts[1], parts[1]), words.get(parts[3], parts[3])
         return f"{group_thousands(round_whole(value), lang)} {parts[0].upper()} {kind}/{period}"
     return group_thousands(round_whole(value), lang)
+
+
+def regional_context_lines(rows: list[dict], lang: str) -> list[str]:
+    """Context by Belgian region, one line per indicator, source and period, regions in code
+    order: 'Taux (2019): Région flamande 9%, Anvers 10% (peu fiable), ...'."""
+    _check_lang(lang)
+    grouped: dict[tuple[str, str, str], list[dict]] = {}
+    for row in rows:
+        key = (row["indicator"], row["source_id"], str(row["period"]))
+        grouped.setdefault(key, []).append(row)
+    lines = []
+    for (indicator, _source, period), cells in sorted(grouped.items()):
+        shown = []
+        for cell in sorted(cells, key=lambda cell: cell["geo"]):
+            value = context_value(cell["value"], cell.get("unit"), lang)
+            text = f"{region_name(cell['geo'], lang)} {value}"
+            if cell.get("flag"):
+                text += f" ({', '.join(eurostat_flags(cell['flag'], lang))})"
+            shown.append(text)
+        lines.append(f"{LABELS[lang].get(indicator, indicator)} ({period}): {', '.join(shown)}")
+    return lines
 
 
 def context_line(row: dict, lang: str) -> str:

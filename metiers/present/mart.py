@@ -65,7 +65,7 @@ def context(connection: duckdb.DuckDBPyConnection, slug: str) -> list[dict]:
     return (
         connection.sql(
             "SELECT indicator, isco_group, geo, period, value, unit, flag, source_id "
-            "FROM metier_context WHERE slug = ? ORDER BY indicator",
+            "FROM metier_context WHERE slug = ? ORDER BY indicator, geo",
             params=[slug],
         )
         .pl()
@@ -224,6 +224,7 @@ def card_document(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -
         "figures": entries,
         "regions": card.get("regions"),
         "regions_withheld": card.get("regions_withheld"),
+        "regions_context": card.get("regions_context"),
         "region_cells": cards.region_entries(
             region_cells(connection, slug, figures["reference_year"]), lang
         ),

@@ -157,10 +157,11 @@ def card_html(
     )
 
     regions = None
-    if card.get("regions") or card.get("regions_withheld"):
+    if card.get("regions") or card.get("regions_withheld") or card.get("regions_context"):
         regions = {
             "text": card.get("regions") or "",
             "withheld": (card.get("regions_withheld") or "").splitlines(),
+            "context": (card.get("regions_context") or "").splitlines(),
         }
     trend = None
     published_years = [row["year"] for row in trend_rows if row["headcount"] is not None]

@@ -14,6 +14,7 @@ CREATE OR REPLACE TABLE metier_cards (
     regions_withheld VARCHAR,
     vintage VARCHAR,
     context VARCHAR,
+    regions_context VARCHAR,
     footnotes VARCHAR
 );
 
@@ -30,3 +31,4 @@ COMMENT ON COLUMN metier_cards.footnotes IS 'Source and period of each figure, o
 COMMENT ON COLUMN metier_cards.regions_withheld IS 'Regions of the reference year whose cell is withheld, with the reason in words, one line per reason, e.g. "Luxembourg, Namur: non publié (moins de 10 observations)"; null when none.';
 COMMENT ON COLUMN metier_cards.vintage IS 'What the figures refer to: reference year, growth period, insertion cohort and each cited source''s edition (latest period it gives), e.g. "Belgique 2025 · croissance 2020-2025 · insertion : cohorte 2024 · éditions: registre de l''emploi 2025, ...".';
 {{ metier_cards_comments }}
+COMMENT ON COLUMN metier_cards.regions_context IS 'Context figures by Belgian region (metier_context rows of a NUTS-1 or NUTS-2 region), one line per indicator and period, shown beside the regions, e.g. "Taux de participation (2019): Bruxelles-Capitale 11%, ..."; null when none.';

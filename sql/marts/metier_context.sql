@@ -19,6 +19,7 @@ WITH foreign_tables AS (
         files.raw_file AS source_file,
         NULL::DOUBLE AS source_value,
         NULL::VARCHAR AS source_unit,
+        'country' AS geo_level,
         CASE
             WHEN matches.allocated_from IS NOT NULL
                 THEN 'allocated from ' || matches.allocated_from || ' by crosswalk weight'
@@ -36,11 +37,16 @@ matched AS (
     SELECT
         metiers.slug,
         context.*,
-        length(context.isco_code) AS depth
+        coalesce(length(context.isco_code), 0) AS depth,
+        -- a Belgian region (NUTS-1, NUTS-2) is context of its own, beside the regions
+        CASE WHEN context.geo_level IN ('nuts1', 'nuts2') THEN context.geo END AS region
     FROM staging.stg_metiers AS metiers
     INNER JOIN staging.stg_context AS context
-        ON starts_with(metiers.esco_code, context.isco_code)
-        AND length(context.isco_code) BETWEEN 1 AND 4
+        -- the métier's ISCO groups, or a table without an occupation dimension (general
+        -- context: every métier)
+        ON (starts_with(metiers.esco_code, context.isco_code)
+            AND length(context.isco_code) BETWEEN 1 AND 4)
+        OR (context.isco_code IS NULL AND context.geo_level IN ('nuts1', 'nuts2'))
     WHERE context.value IS NOT NULL
 )
 SELECT
@@ -57,12 +63,13 @@ SELECT
     files.raw_file AS source_file,
     matched.source_value,
     matched.source_unit,
-    matched.conversion
+    matched.conversion,
+    matched.geo_level
 FROM matched
 LEFT JOIN intermediate.int_source_files AS files
     ON files.staging_file = matched.staging_file
 QUALIFY row_number() OVER (
-    PARTITION BY matched.slug, matched.indicator
+    PARTITION BY matched.slug, matched.indicator, matched.region
     -- latest period by its end year, a whole year before its quarters (methodology/periods.py)
     ORDER BY matched.depth DESC, (matched.geo = 'BE') DESC, matched.period_end DESC NULLS LAST,
         CASE matched.period_kind
@@ -89,3 +96,4 @@ COMMENT ON COLUMN metier_context.reliability IS 'low when the publisher flags th
 COMMENT ON COLUMN metier_context.source_value IS 'The value as the publisher wrote it (e.g. 196.9 for 196,900 persons in thousands).';
 COMMENT ON COLUMN metier_context.source_unit IS 'Unit the series declares for the published value (thousand_persons, percent, ...).';
 COMMENT ON COLUMN metier_context.conversion IS 'How value was computed from source_value (e.g. thousand_persons→persons ×1000); null when taken as published.';
+COMMENT ON COLUMN metier_context.geo_level IS 'What geo is: country, nuts1 or nuts2 (a Belgian region: one row per region, shown beside the card''s regions); from the source''s geography.';
