@@ -65,7 +65,7 @@ BUILD_CODE = (
 PACKAGE_FOLDERS = {"metiers/flows": FLOWS_DIR, "metiers": PACKAGE_DIR}
 CACHE_SUFFIX = ".intake.json"
 LEGACY_SUFFIX = ".intake.pkl"  # never read; removed when an entry is stored
-CACHE_FORMAT = "metiers-intake/1"
+CACHE_FORMAT = "metiers-intake/2"
 # An intake record is a few kB per validation batch; anything far larger is not ours.
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -280,6 +280,7 @@ _INTAKE = {
     "problems",
     "ingested_run",
     "ingested_at",
+    "exception",
 }
 
 
@@ -340,6 +341,7 @@ def intake_json(intake: FileIntake) -> dict:
         "problems": [_problem_json(problem) for problem in intake.problems],
         "ingested_run": intake.ingested_run,
         "ingested_at": intake.ingested_at,
+        "exception": intake.exception,
     }
 
 
@@ -435,6 +437,7 @@ def intake_from_json(
         problems=[_problem_from(item) for item in _typed(fields["problems"], list)],
         ingested_run=_typed(fields["ingested_run"], str),
         ingested_at=_typed(fields["ingested_at"], str),
+        exception=_optional(fields["exception"], str),
     )
     if intake.accepted and not (intake.staged and intake.validation and intake.validation.success):
         raise BadEntry("an accepted intake without its staged batch and passed validation")

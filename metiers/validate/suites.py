@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cache
@@ -36,6 +37,8 @@ RULE_NAMES = {
     "expect_column_pair_values_a_to_be_greater_than_b": "column order",
     "expect_table_row_count_to_be_between": "row count",
 }
+
+MISSING_COLUMN = re.compile(r'column "(.+?)" in BatchData does not exist')
 
 
 @dataclass
@@ -74,7 +77,26 @@ class ExpectationResult:
             details = f"{details}, where {condition}" if details else f"where {condition}"
         return f"{name} [{self.expectation}{': ' + details if details else ''}]"
 
+    def missing_column(self) -> str | None:
+        """The column the rule could not find, when that is why it failed (both engines
+        report it as GX does: 'The column "x" in BatchData does not exist.')."""
+        if self.success:
+            return None
+        for value in self.sample:
+            found = MISSING_COLUMN.search(value) if isinstance(value, str) else None
+            if found:
+                return found.group(1)
+        return None
+
     def as_problem(self) -> DataProblem:
+        missing = self.missing_column()
+        if missing is not None:
+            # Not a count of bad values: the file lacks the column the rule checks.
+            return DataProblem(
+                file=self.target,
+                column=missing,
+                rule=f"required column (checked by rule {self.rule()})",
+            )
         return DataProblem(
             file=self.target,
             column=self.column,
@@ -253,9 +275,12 @@ def validate_parquet(
     target: str,
     key: tuple[str, ...] = (),
     batch_rows: int = 1_000_000,
+    extra: list[dict] | None = None,
 ) -> ValidationOutcome:
-    """Validate a staging Parquet file in batches of at most about `batch_rows` rows."""
+    """Validate a staging Parquet file in batches of at most about `batch_rows` rows, with
+    the suite's rules and `extra` ones (the declared key's uniqueness)."""
     suite = load_suite(suite_name)
+    suite["expectations"] = [*suite["expectations"], *(extra or [])]
     scan = pl.scan_parquet(path, glob=False)
     rows = scan.select(pl.len()).collect().item()
     batch_count = max(1, math.ceil(rows / batch_rows))
@@ -285,13 +310,20 @@ def validate_parquet(
 
 
 def validate_parquet_in_duckdb(
-    path: Path, suite_name: str, parameters: dict, target: str, memory_limit: str | None = None
+    path: Path,
+    suite_name: str,
+    parameters: dict,
+    target: str,
+    memory_limit: str | None = None,
+    extra: list[dict] | None = None,
 ) -> ValidationOutcome:
-    """The suite's rules as SQL over the whole file (see metiers.validate.sql_rules): one pass, in
-    DuckDB's bounded memory, with the same results and report as GX's batches."""
+    """The suite's rules (and `extra` ones) as SQL over the whole file (see
+    metiers.validate.sql_rules): one pass, in DuckDB's bounded memory, with the same results
+    and report as GX's batches."""
     from metiers.validate.sql_rules import evaluate_suite
 
     suite = load_suite(suite_name)
+    suite["expectations"] = [*suite["expectations"], *(extra or [])]
     return _outcome_of(
         evaluate_suite(path, suite, parameters, memory_limit), suite, suite_name, target
     )
@@ -367,28 +399,54 @@ def validate_staged_file(
 ) -> ValidationOutcome:
     """Run the source's suite on one staged file (metiers.ingest.sources.StagedFile, SourceSpec)."""
     chosen = choose_engine(engine, int(staged.rows), sql_min_rows)
+    path = Path(staged.staging_path)
+    extra = key_expectations(spec, load_suite(spec.suite_name), path)
     if chosen == "duckdb":
         from metiers.validate.sql_rules import UnsupportedExpectation
 
         try:
             return validate_parquet_in_duckdb(
-                Path(staged.staging_path),
-                spec.suite_name,
-                source_parameters(),
-                target,
-                memory_limit,
+                path, spec.suite_name, source_parameters(), target, memory_limit, extra=extra
             )
         except UnsupportedExpectation:
             if engine != "auto":
                 raise
     return validate_parquet(
-        Path(staged.staging_path),
+        path,
         spec.suite_name,
         source_parameters(),
         target=target,
         key=spec.key,
         batch_rows=batch_rows,
+        extra=extra,
     )
+
+
+# Staged long tables hold one row per declared series or fed indicator for each key.
+LONG_ROLES = ("aggregate", "context")
+
+
+def key_expectations(spec: Any, suite: dict, staged_path: Path) -> list[dict]:
+    """The rule that the source's declared `key` is unique within the file, unless its suite
+    already says so. Long tables (aggregate, context) repeat a key once per indicator, so
+    their key is checked with the indicator. Batches are cut by the key, so both engines
+    check it exactly."""
+    if not spec.key:
+        return []
+    columns = list(spec.key)
+    long_table = spec.role in LONG_ROLES and "indicator" not in columns
+    if long_table and "indicator" in pl.read_parquet_schema(staged_path):
+        columns.append("indicator")
+    if len(columns) == 1:
+        rule = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": columns[0]}}
+    else:
+        rule = {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": columns}}
+    for existing in suite["expectations"]:
+        kwargs = existing.get("kwargs", {})
+        declared = kwargs.get("column_list") or [kwargs.get("column")]
+        if existing.get("type") == rule["type"] and sorted(declared) == sorted(columns):
+            return []
+    return [rule]
 
 
 MART_SUITES = (
