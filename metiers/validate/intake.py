@@ -31,9 +31,39 @@ from metiers.ingest.raw_files import (
     safe_file_name,
     unsafe_reason,
 )
-from metiers.ingest.sources import StagedFile
+from metiers.ingest.sources import SourceSpec, StagedFile
 from metiers.ingest.sources.base import SOURCE_ROW, sha256_of
 from metiers.validate.suites import ValidationOutcome, validate_staged_file
+
+# Why a validated file contributes no value, most telling first: a run warning names the
+# first that applies (meta_sources.warning_code), with every note's words (warning).
+WARNING_CODES = (
+    "unit_mismatch",
+    "geography_filtered_out",
+    "no_code_matched",
+    "period_out_of_range",
+    "series_matched_nothing",
+)
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """A remark on one validated file that the run must not keep silent: it contributes
+    nothing, or a declared part of it (a series) matched nothing. Notes made at intake travel
+    with the file (and its cache entry) into meta_source_notes; the build adds its own."""
+
+    source: str
+    file: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "file": self.file,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -55,6 +85,7 @@ class FileIntake:
     # The traceback of an unexpected error that quarantined an optional source's file: the
     # report keeps it, so a bug hidden by the safety net can still be found and reported.
     exception: str | None = None
+    notes: list[SourceNote] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -206,7 +237,36 @@ def take_in(
         intake.problems = intake.validation.problems
         # A rejected batch must never be read by a build.
         Path(intake.staged.staging_path).unlink(missing_ok=True)
+    else:
+        intake.notes = series_notes(spec, staged.staging_path, label)
     return intake
+
+
+def series_notes(spec: SourceSpec, staging_path: str, label: str) -> list[SourceNote]:
+    """A declared context series that matched no row of the file vanishes from the staged
+    table: say so (`series_matched_nothing`), naming the series and its filter."""
+    if spec.role != "context" or spec.context is None:
+        return []
+    scan = pl.scan_parquet(staging_path, glob=False)
+    if "indicator" not in scan.collect_schema().names():
+        return []
+    found = set(scan.select(pl.col("indicator").unique()).collect()["indicator"].to_list())
+    notes = []
+    for series in spec.context.series:
+        if series.indicator in found:
+            continue
+        wanted = series.filter or {"numerator": series.numerator, "denominator": series.denominator}
+        if spec.context.geo:
+            wanted = {"geo": spec.context.geo, **wanted}
+        notes.append(
+            SourceNote(
+                source=spec.name,
+                file=label,
+                code="series_matched_nothing",
+                message=f"series '{series.indicator}' matched no row of {label} ({wanted})",
+            )
+        )
+    return notes
 
 
 def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:

@@ -35,7 +35,7 @@ from metiers.core.paths import FLOWS_DIR, PACKAGE_DIR, SQL_DIR
 from metiers.ingest.raw_files import relative_raw_path, staging_path_for, unsafe_reason
 from metiers.ingest.sources import StagedFile
 from metiers.validate import suites as validation
-from metiers.validate.intake import FileIntake, take_in
+from metiers.validate.intake import FileIntake, SourceNote, take_in
 from metiers.validate.suites import ExpectationResult, ValidationOutcome
 
 log = logging.getLogger(__name__)
@@ -281,6 +281,7 @@ _INTAKE = {
     "ingested_run",
     "ingested_at",
     "exception",
+    "notes",
 }
 
 
@@ -342,6 +343,7 @@ def intake_json(intake: FileIntake) -> dict:
         "ingested_run": intake.ingested_run,
         "ingested_at": intake.ingested_at,
         "exception": intake.exception,
+        "notes": [note.as_dict() for note in intake.notes],
     }
 
 
@@ -356,6 +358,11 @@ def _problem_from(record: Any) -> DataProblem:
         rows=_int_list(fields["rows"]),
         count=None if count is None else _int(count),
     )
+
+
+def _note_from(record: Any) -> SourceNote:
+    fields = _fields(record, {"source", "file", "code", "message"})
+    return SourceNote(**{name: _typed(value, str) for name, value in fields.items()})
 
 
 def _result_from(record: Any) -> ExpectationResult:
@@ -438,6 +445,7 @@ def intake_from_json(
         ingested_run=_typed(fields["ingested_run"], str),
         ingested_at=_typed(fields["ingested_at"], str),
         exception=_optional(fields["exception"], str),
+        notes=[_note_from(item) for item in _typed(fields["notes"], list)],
     )
     if intake.accepted and not (intake.staged and intake.validation and intake.validation.success):
         raise BadEntry("an accepted intake without its staged batch and passed validation")

@@ -197,10 +197,10 @@ def run_suite(
         config = item.expectation_config
         kwargs = {key: value for key, value in config.kwargs.items() if key != "batch_id"}
         detail = item.result or {}
-        exception = item.exception_info or {}
         sample = list(detail.get("partial_unexpected_list") or [])
-        if exception.get("raised_exception"):
-            sample = [exception.get("exception_message")]
+        raised = _raised_message(item.exception_info or {})
+        if raised is not None:
+            sample = [raised]
         column = kwargs.get("column") or ",".join(
             kwargs.get("column_list")
             or [kwargs.get("column_A") or "", kwargs.get("column_B") or ""]
@@ -222,6 +222,17 @@ def run_suite(
             )
         )
     return results, outcome
+
+
+def _raised_message(exception: dict) -> str | None:
+    """GX's message for an expectation that raised: at the top of `exception_info`, or, when
+    a metric failed (a missing column), under that metric's id."""
+    if exception.get("raised_exception"):
+        return exception.get("exception_message")
+    for value in exception.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return value.get("exception_message")
+    return None
 
 
 def _row_number(index_entry: Any) -> int:
