@@ -433,6 +433,7 @@ def validate_staged_file(
     )
 
 
+UNIQUENESS_RULES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
 # Staged long tables hold one row per declared series or fed indicator for each key.
 LONG_ROLES = ("aggregate", "context")
 
@@ -455,7 +456,10 @@ def key_expectations(spec: Any, suite: dict, staged_path: Path) -> list[dict]:
     for existing in suite["expectations"]:
         kwargs = existing.get("kwargs", {})
         declared = kwargs.get("column_list") or [kwargs.get("column")]
-        if existing.get("type") == rule["type"] and sorted(declared) == sorted(columns):
+        # A suite rule making part of the key unique already makes the whole key unique.
+        unconditional = not kwargs.get("row_condition") and kwargs.get("mostly") is None
+        uniqueness = existing.get("type") in UNIQUENESS_RULES and unconditional
+        if uniqueness and set(declared) <= set(columns):
             return []
     return [rule]
 
