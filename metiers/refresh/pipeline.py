@@ -236,7 +236,7 @@ def refresh_with(
                 intake = runner.run_stage("quarantine", decide, files, settings, run.run_id)
             run.warnings = excluded_warnings(intake, settings)
             for warning in run.warnings:
-                log.warning("optional source left out: %s", warning["message"])
+                log.warning("optional %s", warning["message"])
             key = build_key(items, settings)
             current = None if full else unchanged_publication(settings, key, run.run_id)
             if current is not None:

@@ -73,9 +73,14 @@ SELECT
                     files.path
                 )
                 ELSE format(
-                    '{} contributes no value: its rows of catalogue codes are of {}-{}, not '
+                    '{} contributes no value: its rows of catalogue codes are of {}, not '
                     || 'the reference year {}',
-                    files.path, aggregate_rows.first_year, aggregate_rows.last_year,
+                    files.path,
+                    CASE
+                        WHEN aggregate_rows.first_year = aggregate_rows.last_year
+                            THEN aggregate_rows.first_year::VARCHAR
+                        ELSE format('{}-{}', aggregate_rows.first_year, aggregate_rows.last_year)
+                    END,
                     (SELECT reference_year FROM intermediate.int_reference_year)
                 )
             END
