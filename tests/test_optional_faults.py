@@ -274,6 +274,13 @@ def test_registry_feed_mistake_is_reported_at_start(tmp_path: Path) -> None:
     assert "source 'dares', key 'feeds': ['salary_mean'] not indicators" in flat
     assert "['salary_mean'] not mapped to a value column" in flat
     assert not (tmp_path / "marts").exists() or not any((tmp_path / "marts").rglob("*.json"))
+    refresh = CliRunner().invoke(
+        app, ["refresh", "--no-prefect", "--raw-dir", str(raw), "--marts-dir",
+              str(tmp_path / "marts"), "--sources", str(registry)],
+    )  # fmt: skip
+    assert refresh.exit_code == 2, refresh.output
+    assert "key 'feeds': ['salary_mean']" in " ".join(refresh.output.split())
+    assert not (tmp_path / "marts" / "runs.jsonl").exists()  # stopped before any run began
 
 
 # Two silent sources beside the faulty ones: BLS OEWS keyed by SOC codes with no crosswalk
