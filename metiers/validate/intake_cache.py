@@ -48,6 +48,8 @@ INTAKE_CODE = (
     "metiers/ingest/raw_files.py",
     "metiers/validate/suites.py",
     "metiers/validate/sql_rules.py",
+    # take_in: what an unexpected error becomes, and the notes made at intake
+    "metiers/validate/intake.py",
 )
 # Code that turns staging into marts and display strings, and the flow that runs it.
 BUILD_CODE = (
