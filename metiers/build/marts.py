@@ -204,6 +204,33 @@ def _record_sources(
         connection.execute("INSERT INTO meta_sources BY NAME SELECT * FROM frame")
 
 
+def _record_notes(connection: duckdb.DuckDBPyConnection, intake: Intake) -> None:
+    """The intake's notes on files the build uses (a declared series that matched nothing);
+    the build adds its own (sql/marts/source_contributions.sql)."""
+    used = {staged.staging_path for staged in intake.staged}
+    rows = [
+        {"source": note.source, "path": note.file, "code": note.code, "message": note.message}
+        for item in intake.files
+        if item.staged and item.staged.staging_path in used
+        for note in item.notes
+    ]
+    _insert_rows(connection, "meta_source_notes", rows)
+
+
+def source_warnings(build_path: Path) -> list[dict[str, str]]:
+    """The warnings of a build: every validated file that contributes nothing, or whose
+    declared series matched nothing (meta_sources.warning_code), for the run record."""
+    with duckdb.connect(str(build_path), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT source, path, warning_code, warning FROM meta_sources "
+            "WHERE warning_code IS NOT NULL ORDER BY source, path"
+        ).fetchall()
+    return [
+        {"source": source, "file": path, "code": code, "message": message}
+        for source, path, code, message in rows
+    ]
+
+
 def _insert_rows(connection: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
     if rows:
         frame = pl.DataFrame(rows, infer_schema_length=None).to_arrow()  # noqa: F841
@@ -311,6 +338,8 @@ def build_marts(
                     _insert_rows(connection, "meta_figure_registry", figures.registry_rows())
                 if model.name == "meta_sources":
                     _record_sources(connection, intake, settings, run_id)
+                if model.name == "meta_source_notes":
+                    _record_notes(connection, intake)
                 if model.name == "meta_source_freshness":
                     _insert_rows(
                         connection,

@@ -62,8 +62,9 @@ def runs(
     output: TableFormat = TableOrJson.table,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
-    """The latest refresh runs, newest first: status, mode, files read and reused, seconds
-    per stage, and the task and reason of a failed run (from MARTS_DIR/runs.jsonl)."""
+    """The latest refresh runs, newest first: status, mode, files read and reused, warnings
+    (a count in the table, the list in JSON), seconds per stage, and the task and reason of
+    a failed run (from MARTS_DIR/runs.jsonl)."""
     from metiers.publish.runs import read_runs, runs_log_path
 
     settings = Settings(marts_dir=marts_dir)
@@ -83,7 +84,7 @@ def runs(
         raise typer.Exit(EXIT_USAGE)
     typer.echo(
         f"{'run':<24} {'started (UTC)':<20} {'secs':>6}  {'mode':<11} {'status':<9} "
-        f"{'read':>4} {'reused':>6}  version / failure"
+        f"{'read':>4} {'reused':>6} {'warn':>4}  version / failure"
     )
     for run in recorded:
         inputs = run.get("inputs", [])
@@ -95,7 +96,7 @@ def runs(
         typer.echo(
             f"{run['run_id']:<24} {run['started_at'][:19].replace('T', ' '):<20} "
             f"{seconds:>6.1f}  {run['mode']:<11} {run['status']:<9} {read:>4} "
-            f"{len(inputs) - read:>6}  {outcome}"
+            f"{len(inputs) - read:>6} {len(run.get('warnings', [])):>4}  {outcome}"
         )
 
 

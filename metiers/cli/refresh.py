@@ -151,6 +151,10 @@ def refresh(
             data_docs=report,
         )
         check_folders(settings)
+        from metiers.refresh.pipeline import check_registry
+
+        # A registry mistake is said before anything starts (Prefect's server included).
+        check_registry(settings)
         publication = None
         if not full:
             from metiers.refresh.pipeline import refresh_if_unchanged

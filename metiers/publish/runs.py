@@ -40,6 +40,9 @@ class RunRecord:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     rows_per_source: dict[str, int] = field(default_factory=dict)
     seconds_per_stage: dict[str, float] = field(default_factory=dict)
+    # What the run published but must not keep silent: optional sources left out, files that
+    # contribute no value ({source, file, code, message}; codes: meta_sources.warning_code).
+    warnings: list[dict[str, str]] = field(default_factory=list)
     current_stage: str | None = field(default=None, repr=False)
 
     @classmethod
@@ -191,6 +194,12 @@ def is_run_record(record: Any) -> bool:
         for item in inputs
     ):
         return False
+    warnings = record.get("warnings", [])
+    if not isinstance(warnings, list) or not all(
+        isinstance(item, dict) and all(isinstance(value, str) for value in item.values())
+        for item in warnings
+    ):
+        return False
     for name in ("rows_per_source", "seconds_per_stage"):
         mapping = record.get(name, {})
         if not isinstance(mapping, dict) or not all(_is_number(v) for v in mapping.values()):
@@ -258,6 +267,7 @@ def runs_table_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "inputs": json.dumps(run.get("inputs", []), ensure_ascii=False),
             "rows_per_source": json.dumps(run.get("rows_per_source", {})),
             "seconds_per_stage": json.dumps(run.get("seconds_per_stage", {})),
+            "warnings": json.dumps(run.get("warnings", []), ensure_ascii=False),
         }
         for run in runs
     ]

@@ -14,20 +14,65 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
-from metiers.build.marts import build_marts, remove_stale_builds, remove_stale_partials
+from metiers.build.marts import (
+    build_marts,
+    remove_stale_builds,
+    remove_stale_partials,
+    source_warnings,
+)
 from metiers.core.config import Settings
 from metiers.core.errors import DataRejected, MetiersError
-from metiers.ingest.raw_files import discover, entry_reason, printable
+from metiers.ingest.raw_files import discover, entry_reason, printable, relative_raw_path
 from metiers.ingest.sources.base import sha256_of
 from metiers.publish.publication import Publication, publish, refresh_lock, unchanged_publication
 from metiers.publish.runs import RunRecord, append_run
 from metiers.refresh.runner import PlainRunner, StageRunner
-from metiers.validate.intake import FileIntake, cross_check, decide, take_in, write_report
+from metiers.validate.intake import (
+    FileIntake,
+    Intake,
+    cross_check,
+    decide,
+    take_in,
+    write_report,
+)
 from metiers.validate.intake_cache import build_key, cached_intake, take_in_incremental
 from metiers.validate.report import report_wanted, write_html_report, write_report_or_warn
 from metiers.validate.suites import ValidationOutcome, rejections, validate_marts
+
+WARNING_PARTS = itemgetter("source", "code", "message")
+
+
+def check_registry(settings: Settings) -> None:
+    """What the registry's own models cannot check, because it needs the figure registry
+    (a layer above them): every indicator a source feeds is a figure's indicator, and an
+    aggregate table maps a column to each one. Raised at start, before any file is read,
+    naming the registry file, the source and the key (exit 2)."""
+    from metiers.core.source_registry import RegistryError
+    from metiers.methodology.figures import INDICATORS
+
+    known = {indicator.name for indicator in INDICATORS}
+    problems = []
+    for name, spec in settings.registry.items():
+        unknown = [feed for feed in spec.feeds if feed not in known]
+        if unknown:
+            problems.append(
+                f"source '{name}', key 'feeds': {unknown} not indicators of the figure "
+                f"registry (known: {', '.join(sorted(known))})"
+            )
+        value_columns = getattr(spec.options, "value_columns", None)
+        if spec.adapter == "aggregate" and value_columns is not None:
+            given = {*value_columns, *getattr(spec.options, "defaults", {})}
+            unmapped = [feed for feed in spec.feeds if feed not in given]
+            if unmapped:
+                problems.append(
+                    f"source '{name}', key 'feeds': {unmapped} not mapped to a value column "
+                    "by its options.columns"
+                )
+    if problems:
+        raise RegistryError(f"{settings.sources_file}: " + "; ".join(problems))
 
 
 def new_run_id() -> str:
@@ -144,6 +189,22 @@ def take_in_file(
     return take_in_incremental(source, raw_path, sha256, settings, run_id, full, take=take_in)
 
 
+def excluded_warnings(intake: Intake, settings: Settings) -> list[dict[str, str]]:
+    """One run warning per rejected file of an optional source left out: the source, the
+    file and its first problem."""
+    return [
+        {
+            "source": item.source,
+            "file": relative_raw_path(item.raw_path, settings),
+            "code": "source_left_out",
+            "message": f"source {item.source} left out: "
+            + (item.problems[0].describe() if item.problems else "rejected"),
+        }
+        for item in intake.files
+        if item.source in intake.excluded_sources and not item.accepted
+    ]
+
+
 def refresh_with(
     runner: StageRunner, settings: Settings, full: bool = False, trigger: str = "cli"
 ) -> Publication:
@@ -155,6 +216,7 @@ def refresh_with(
     changed at all, nothing is built and the published file is left as it is. `full` reads
     and builds everything."""
     log = runner.log
+    check_registry(settings)
     with recorded_run(settings, full, trigger) as run:
         with run.stage("discover"):
             items = runner.run_stage("discover", hashed_raw_files, settings)
@@ -172,8 +234,9 @@ def refresh_with(
         try:
             with run.stage("quarantine"):
                 intake = runner.run_stage("quarantine", decide, files, settings, run.run_id)
-            for source in intake.excluded_sources:
-                log.warning("optional source %s left out: a file failed validation", source)
+            run.warnings = excluded_warnings(intake, settings)
+            for warning in run.warnings:
+                log.warning("optional %s", warning["message"])
             key = build_key(items, settings)
             current = None if full else unchanged_publication(settings, key, run.run_id)
             if current is not None:
@@ -183,6 +246,9 @@ def refresh_with(
                 return current
             with run.stage("build"):
                 build_path = runner.run_stage("build", build_marts, intake, settings, run.run_id)
+                for warning in source_warnings(build_path):
+                    log.warning("source %s (%s): %s", *WARNING_PARTS(warning))
+                    run.warnings.append(warning)
             with run.stage("validate-marts"):
                 mart_outcomes = runner.run_stage(
                     "validate-marts", check_marts, build_path, settings
@@ -233,6 +299,7 @@ class ValidationReport:
 def validate_only(settings: Settings) -> ValidationReport:
     """Intake without build or publication: every file staged, validated and, when rejected,
     quarantined with its report."""
+    check_registry(settings)
     run_id = new_run_id()
     files = [take_in_one(item, settings) for item in raw_files(settings)]
     # The rules between files and sources (years, keys across files, catalogue slugs).

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import re
+import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from metiers.core.config import Settings
-from metiers.core.errors import DataProblem, DataRejected
+from metiers.core.errors import DataProblem, DataRejected, shorten
 from metiers.core.faults import checkpoint
 from metiers.core.timing import timed_stage
 from metiers.ingest.raw_files import (
@@ -28,9 +31,39 @@ from metiers.ingest.raw_files import (
     safe_file_name,
     unsafe_reason,
 )
-from metiers.ingest.sources import StagedFile
+from metiers.ingest.sources import SourceSpec, StagedFile
 from metiers.ingest.sources.base import SOURCE_ROW, sha256_of
 from metiers.validate.suites import ValidationOutcome, validate_staged_file
+
+# Why a validated file contributes no value, most telling first: a run warning names the
+# first that applies (meta_sources.warning_code), with every note's words (warning).
+WARNING_CODES = (
+    "unit_mismatch",
+    "geography_filtered_out",
+    "no_code_matched",
+    "period_out_of_range",
+    "series_matched_nothing",
+)
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """A remark on one validated file that the run must not keep silent: it contributes
+    nothing, or a declared part of it (a series) matched nothing. Notes made at intake travel
+    with the file (and its cache entry) into meta_source_notes; the build adds its own."""
+
+    source: str
+    file: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "file": self.file,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -49,6 +82,10 @@ class FileIntake:
     # The run that read and validated the file; a later run that reuses it keeps this.
     ingested_run: str = ""
     ingested_at: str = ""
+    # The traceback of an unexpected error that quarantined an optional source's file: the
+    # report keeps it, so a bug hidden by the safety net can still be found and reported.
+    exception: str | None = None
+    notes: list[SourceNote] = field(default_factory=list)
 
     @property
     def accepted(self) -> bool:
@@ -78,6 +115,53 @@ class Intake:
     @property
     def outcomes(self) -> list[ValidationOutcome]:
         return [item.validation for item in self.files if item.validation is not None]
+
+
+Result = TypeVar("Result")
+
+
+class UnexpectedError(Exception):
+    """An optional source's file broke code that should have rejected it cleanly: the file is
+    quarantined with the cause and its traceback instead of failing the whole refresh."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause = cause
+        self.trace = "".join(traceback.format_exception(cause))
+
+
+def guarded(required: bool, work: Callable[[], Result]) -> Result:
+    """Run `work`; for an optional source, an unexpected exception becomes `UnexpectedError`.
+
+    Left alone: `DataRejected` (a clean rejection), `OSError` (the intake's retry policy
+    handles it) and anything not an `Exception` (interrupts). A required source's unexpected
+    exception stays a bug: the refresh stops with exit 3."""
+    try:
+        return work()
+    except (DataRejected, OSError):
+        raise
+    except Exception as error:
+        if required:
+            raise
+        raise UnexpectedError(error) from error
+
+
+UNEXPECTED_SUFFIX = "(unexpected error; please report it with the quarantine report)"
+
+
+def unexpected_problem(label: str, what: str, error: UnexpectedError) -> DataProblem:
+    """The problem an optional source's unexpected error is reported as: the file, what it
+    had to be, and the exception, cut short (the report holds the traceback)."""
+    cause = shorten(" ".join(str(error).split()), 300)
+    return DataProblem(file=label, rule=f"{what} ({cause}) {UNEXPECTED_SUFFIX}")
+
+
+def _quarantine_unexpected(
+    intake: FileIntake, label: str, what: str, error: UnexpectedError
+) -> None:
+    intake.stage = "ingest"
+    intake.problems = [unexpected_problem(label, what, error)]
+    intake.exception = error.trace
 
 
 def take_in(
@@ -115,27 +199,74 @@ def take_in(
         ingested_run=run_id,
         ingested_at=datetime.now(UTC).isoformat(),
     )
+    spec = settings.registry[source]
+    label = relative_raw_path(raw_path, settings)
     checkpoint("ingest")
     try:
-        intake.staged = ingest_file(source, raw_path, settings, sha256=intake.sha256)
+        intake.staged = guarded(
+            spec.required,
+            lambda: ingest_file(source, raw_path, settings, sha256=intake.sha256),
+        )
     except DataRejected as rejected:
         intake.stage, intake.problems = "ingest", rejected.problems
         return intake
+    except UnexpectedError as error:
+        _quarantine_unexpected(intake, label, f"readable by adapter {spec.adapter}", error)
+        return intake
     checkpoint("validation")
-    intake.validation = validate_staged_file(
-        intake.staged,
-        settings.registry[source],
-        settings.validation_batch_rows,
-        target=relative_raw_path(raw_path, settings),
-        engine=settings.validation_engine,
-        sql_min_rows=settings.sql_validation_min_rows,
-        memory_limit=settings.duckdb_memory_limit,
-    )
+    staged = intake.staged
+    try:
+        intake.validation = guarded(
+            spec.required,
+            lambda: validate_staged_file(
+                staged,
+                spec,
+                settings.validation_batch_rows,
+                target=label,
+                engine=settings.validation_engine,
+                sql_min_rows=settings.sql_validation_min_rows,
+                memory_limit=settings.duckdb_memory_limit,
+            ),
+        )
+    except UnexpectedError as error:
+        _quarantine_unexpected(intake, label, f"validated by suite {spec.suite_name}", error)
+        intake.stage = "validation"
+        Path(staged.staging_path).unlink(missing_ok=True)
+        return intake
     if not intake.validation.success:
         intake.problems = intake.validation.problems
         # A rejected batch must never be read by a build.
         Path(intake.staged.staging_path).unlink(missing_ok=True)
+    else:
+        intake.notes = series_notes(spec, staged.staging_path, label)
     return intake
+
+
+def series_notes(spec: SourceSpec, staging_path: str, label: str) -> list[SourceNote]:
+    """A declared context series that matched no row of the file vanishes from the staged
+    table: say so (`series_matched_nothing`), naming the series and its filter."""
+    if spec.role != "context" or spec.context is None:
+        return []
+    scan = pl.scan_parquet(staging_path, glob=False)
+    if "indicator" not in scan.collect_schema().names():
+        return []
+    found = set(scan.select(pl.col("indicator").unique()).collect()["indicator"].to_list())
+    notes = []
+    for series in spec.context.series:
+        if series.indicator in found:
+            continue
+        wanted = series.filter or {"numerator": series.numerator, "denominator": series.denominator}
+        if spec.context.geo:
+            wanted = {"geo": spec.context.geo, **wanted}
+        notes.append(
+            SourceNote(
+                source=spec.name,
+                file=label,
+                code="series_matched_nothing",
+                message=f"series '{series.indicator}' matched no row of {label} ({wanted})",
+            )
+        )
+    return notes
 
 
 def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:
@@ -159,6 +290,8 @@ def write_report(intake: FileIntake, settings: Settings, run_id: str) -> Path:
         "problem_count": len(intake.problems),
         "bad_values": sum(problem.count or 0 for problem in intake.problems),
     }
+    if intake.exception:
+        report["exception"] = intake.exception
     path.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
 
@@ -385,7 +518,19 @@ def check_across_files(files: list[FileIntake], settings: Settings) -> None:
     for key, items in groups:
         if len(items) < 2:
             continue
-        for index, problem in _key_clashes(items, key, settings).items():
+        required = settings.registry[items[0].source].required
+        try:
+            clashes = guarded(required, lambda: _key_clashes(items, key, settings))  # noqa: B023
+        except UnexpectedError as error:
+            # An optional source whose files cannot even be compared is left out, each file
+            # naming the cause, rather than failing the refresh.
+            for item in items:
+                label = relative_raw_path(item.raw_path, settings)
+                problem = unexpected_problem(label, "key unique across files", error)
+                found.setdefault(_at(item), []).append(problem)
+                item.exception = error.trace
+            continue
+        for index, problem in clashes.items():
             found.setdefault(_at(items[index]), []).append(problem)
     for item in accepted:
         if _at(item) in found:

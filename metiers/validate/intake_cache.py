@@ -35,7 +35,7 @@ from metiers.core.paths import FLOWS_DIR, PACKAGE_DIR, SQL_DIR
 from metiers.ingest.raw_files import relative_raw_path, staging_path_for, unsafe_reason
 from metiers.ingest.sources import StagedFile
 from metiers.validate import suites as validation
-from metiers.validate.intake import FileIntake, take_in
+from metiers.validate.intake import FileIntake, SourceNote, take_in
 from metiers.validate.suites import ExpectationResult, ValidationOutcome
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ INTAKE_CODE = (
     "metiers/ingest/raw_files.py",
     "metiers/validate/suites.py",
     "metiers/validate/sql_rules.py",
+    # take_in: what an unexpected error becomes, and the notes made at intake
+    "metiers/validate/intake.py",
 )
 # Code that turns staging into marts and display strings, and the flow that runs it.
 BUILD_CODE = (
@@ -65,7 +67,7 @@ BUILD_CODE = (
 PACKAGE_FOLDERS = {"metiers/flows": FLOWS_DIR, "metiers": PACKAGE_DIR}
 CACHE_SUFFIX = ".intake.json"
 LEGACY_SUFFIX = ".intake.pkl"  # never read; removed when an entry is stored
-CACHE_FORMAT = "metiers-intake/1"
+CACHE_FORMAT = "metiers-intake/2"
 # An intake record is a few kB per validation batch; anything far larger is not ours.
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 
@@ -280,6 +282,8 @@ _INTAKE = {
     "problems",
     "ingested_run",
     "ingested_at",
+    "exception",
+    "notes",
 }
 
 
@@ -340,6 +344,8 @@ def intake_json(intake: FileIntake) -> dict:
         "problems": [_problem_json(problem) for problem in intake.problems],
         "ingested_run": intake.ingested_run,
         "ingested_at": intake.ingested_at,
+        "exception": intake.exception,
+        "notes": [note.as_dict() for note in intake.notes],
     }
 
 
@@ -354,6 +360,11 @@ def _problem_from(record: Any) -> DataProblem:
         rows=_int_list(fields["rows"]),
         count=None if count is None else _int(count),
     )
+
+
+def _note_from(record: Any) -> SourceNote:
+    fields = _fields(record, {"source", "file", "code", "message"})
+    return SourceNote(**{name: _typed(value, str) for name, value in fields.items()})
 
 
 def _result_from(record: Any) -> ExpectationResult:
@@ -435,6 +446,8 @@ def intake_from_json(
         problems=[_problem_from(item) for item in _typed(fields["problems"], list)],
         ingested_run=_typed(fields["ingested_run"], str),
         ingested_at=_typed(fields["ingested_at"], str),
+        exception=_optional(fields["exception"], str),
+        notes=[_note_from(item) for item in _typed(fields["notes"], list)],
     )
     if intake.accepted and not (intake.staged and intake.validation and intake.validation.success):
         raise BadEntry("an accepted intake without its staged batch and passed validation")

@@ -38,9 +38,8 @@ RULE_NAMES = {
     "expect_table_row_count_to_be_between": "row count",
 }
 
-
 # The message of GX (and of sql_rules) when an expectation's column is not in the batch.
-MISSING_COLUMN = re.compile(r'The column "[^"]*" in BatchData does not exist')
+MISSING_COLUMN = re.compile(r'column "(.+?)" in BatchData does not exist')
 
 
 @dataclass
@@ -56,16 +55,6 @@ class ExpectationResult:
     sample: list = field(default_factory=list)
     rows: list[int] = field(default_factory=list)
     kwargs: dict = field(default_factory=dict)
-
-    @property
-    def missing_column(self) -> bool:
-        """Failed because a column it checks is not in the file (GX and the SQL engine both
-        report it as this exception message, with no unexpected values)."""
-        return (
-            not self.success
-            and not self.unexpected_count
-            and any(MISSING_COLUMN.search(str(value)) for value in self.sample)
-        )
 
     def rule(self) -> str:
         name = RULE_NAMES.get(self.expectation, self.expectation)
@@ -89,13 +78,25 @@ class ExpectationResult:
             details = f"{details}, where {condition}" if details else f"where {condition}"
         return f"{name} [{self.expectation}{': ' + details if details else ''}]"
 
+    def missing_column(self) -> str | None:
+        """The column the rule could not find, when that is why it failed (both engines
+        report it as GX does: 'The column "x" in BatchData does not exist.')."""
+        if self.success:
+            return None
+        for value in self.sample:
+            found = MISSING_COLUMN.search(value) if isinstance(value, str) else None
+            if found:
+                return found.group(1)
+        return None
+
     def as_problem(self) -> DataProblem:
-        if self.missing_column:
-            # Not "0 bad values": the file has no such column at all.
+        missing = self.missing_column()
+        if missing is not None:
+            # Not a count of bad values: the file lacks the column the rule checks.
             return DataProblem(
                 file=self.target,
-                column=self.column,
-                rule=f"required column, absent from the file (needed by rule {self.rule()})",
+                column=missing,
+                rule=f"required column (checked by rule {self.rule()}): absent from the file",
             )
         return DataProblem(
             file=self.target,
@@ -197,10 +198,10 @@ def run_suite(
         config = item.expectation_config
         kwargs = {key: value for key, value in config.kwargs.items() if key != "batch_id"}
         detail = item.result or {}
-        exception = item.exception_info or {}
         sample = list(detail.get("partial_unexpected_list") or [])
-        if exception.get("raised_exception"):
-            sample = [exception.get("exception_message")]
+        raised = _raised_message(item.exception_info or {})
+        if raised is not None:
+            sample = [raised]
         column = kwargs.get("column") or ",".join(
             kwargs.get("column_list")
             or [kwargs.get("column_A") or "", kwargs.get("column_B") or ""]
@@ -222,6 +223,17 @@ def run_suite(
             )
         )
     return results, outcome
+
+
+def _raised_message(exception: dict) -> str | None:
+    """GX's message for an expectation that raised: at the top of `exception_info`, or, when
+    a metric failed (a missing column), under that metric's id."""
+    if exception.get("raised_exception"):
+        return exception.get("exception_message")
+    for value in exception.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return value.get("exception_message")
+    return None
 
 
 def _row_number(index_entry: Any) -> int:
@@ -275,9 +287,12 @@ def validate_parquet(
     target: str,
     key: tuple[str, ...] = (),
     batch_rows: int = 1_000_000,
+    extra: list[dict] | None = None,
 ) -> ValidationOutcome:
-    """Validate a staging Parquet file in batches of at most about `batch_rows` rows."""
+    """Validate a staging Parquet file in batches of at most about `batch_rows` rows, with
+    the suite's rules and `extra` ones (the declared key's uniqueness)."""
     suite = load_suite(suite_name)
+    suite["expectations"] = [*suite["expectations"], *(extra or [])]
     scan = pl.scan_parquet(path, glob=False)
     rows = scan.select(pl.len()).collect().item()
     batch_count = max(1, math.ceil(rows / batch_rows))
@@ -307,13 +322,20 @@ def validate_parquet(
 
 
 def validate_parquet_in_duckdb(
-    path: Path, suite_name: str, parameters: dict, target: str, memory_limit: str | None = None
+    path: Path,
+    suite_name: str,
+    parameters: dict,
+    target: str,
+    memory_limit: str | None = None,
+    extra: list[dict] | None = None,
 ) -> ValidationOutcome:
-    """The suite's rules as SQL over the whole file (see metiers.validate.sql_rules): one pass, in
-    DuckDB's bounded memory, with the same results and report as GX's batches."""
+    """The suite's rules (and `extra` ones) as SQL over the whole file (see
+    metiers.validate.sql_rules): one pass, in DuckDB's bounded memory, with the same results
+    and report as GX's batches."""
     from metiers.validate.sql_rules import evaluate_suite
 
     suite = load_suite(suite_name)
+    suite["expectations"] = [*suite["expectations"], *(extra or [])]
     return _outcome_of(
         evaluate_suite(path, suite, parameters, memory_limit), suite, suite_name, target
     )
@@ -389,28 +411,58 @@ def validate_staged_file(
 ) -> ValidationOutcome:
     """Run the source's suite on one staged file (metiers.ingest.sources.StagedFile, SourceSpec)."""
     chosen = choose_engine(engine, int(staged.rows), sql_min_rows)
+    path = Path(staged.staging_path)
+    extra = key_expectations(spec, load_suite(spec.suite_name), path)
     if chosen == "duckdb":
         from metiers.validate.sql_rules import UnsupportedExpectation
 
         try:
             return validate_parquet_in_duckdb(
-                Path(staged.staging_path),
-                spec.suite_name,
-                source_parameters(),
-                target,
-                memory_limit,
+                path, spec.suite_name, source_parameters(), target, memory_limit, extra=extra
             )
         except UnsupportedExpectation:
             if engine != "auto":
                 raise
     return validate_parquet(
-        Path(staged.staging_path),
+        path,
         spec.suite_name,
         source_parameters(),
         target=target,
         key=spec.key,
         batch_rows=batch_rows,
+        extra=extra,
     )
+
+
+UNIQUENESS_RULES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
+# Staged long tables hold one row per declared series or fed indicator for each key.
+LONG_ROLES = ("aggregate", "context")
+
+
+def key_expectations(spec: Any, suite: dict, staged_path: Path) -> list[dict]:
+    """The rule that the source's declared `key` is unique within the file, unless its suite
+    already says so. Long tables (aggregate, context) repeat a key once per indicator, so
+    their key is checked with the indicator. Batches are cut by the key, so both engines
+    check it exactly."""
+    if not spec.key:
+        return []
+    columns = list(spec.key)
+    long_table = spec.role in LONG_ROLES and "indicator" not in columns
+    if long_table and "indicator" in pl.read_parquet_schema(staged_path):
+        columns.append("indicator")
+    if len(columns) == 1:
+        rule = {"type": "expect_column_values_to_be_unique", "kwargs": {"column": columns[0]}}
+    else:
+        rule = {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": columns}}
+    for existing in suite["expectations"]:
+        kwargs = existing.get("kwargs", {})
+        declared = kwargs.get("column_list") or [kwargs.get("column")]
+        # A suite rule making part of the key unique already makes the whole key unique.
+        unconditional = not kwargs.get("row_condition") and kwargs.get("mostly") is None
+        uniqueness = existing.get("type") in UNIQUENESS_RULES and unconditional
+        if uniqueness and set(declared) <= set(columns):
+            return []
+    return [rule]
 
 
 MART_SUITES = (

@@ -15,7 +15,8 @@ CREATE OR REPLACE TABLE meta_runs (
     input_hashes VARCHAR NOT NULL,
     inputs VARCHAR NOT NULL,
     rows_per_source VARCHAR NOT NULL,
-    seconds_per_stage VARCHAR NOT NULL
+    seconds_per_stage VARCHAR NOT NULL,
+    warnings VARCHAR
 );
 
 COMMENT ON TABLE meta_runs IS 'Every refresh run up to the one that published this file, whatever its outcome (published, unchanged, rejected, failed). The live log is MARTS_DIR/runs.jsonl; `metiers runs` shows it.';
@@ -34,3 +35,4 @@ COMMENT ON COLUMN meta_runs.input_hashes IS 'JSON object: raw file (relative to 
 COMMENT ON COLUMN meta_runs.inputs IS 'JSON array: per raw file its source, path, sha256, intake (ingested or reused), status and rows.';
 COMMENT ON COLUMN meta_runs.rows_per_source IS 'JSON object: source id to the rows of its accepted files.';
 COMMENT ON COLUMN meta_runs.seconds_per_stage IS 'JSON object: stage to wall seconds spent in it.';
+COMMENT ON COLUMN meta_runs.warnings IS 'What the run published but must not keep silent, as a JSON list of {source, file, code, message}: optional sources left out (code source_left_out) and files that contribute no value (the warning codes of the raw files table). Null for runs recorded before warnings existed.';

@@ -12,7 +12,9 @@ CREATE OR REPLACE TABLE meta_sources (
     modified_at TIMESTAMP WITH TIME ZONE,
     staging_path VARCHAR,
     quarantine_report VARCHAR,
-    message VARCHAR
+    message VARCHAR,
+    warning_code VARCHAR,
+    warning VARCHAR
 );
 
 COMMENT ON TABLE meta_sources IS 'Every raw file read by the refresh that built this file: where it was, its content hash, size, rows and status.';
@@ -29,3 +31,5 @@ COMMENT ON COLUMN meta_sources.modified_at IS 'When the raw file last changed (i
 COMMENT ON COLUMN meta_sources.staging_path IS 'Typed staging Parquet written from the file at build time (null when rejected).';
 COMMENT ON COLUMN meta_sources.quarantine_report IS 'JSON report of what is wrong with a rejected file (under the quarantine folder).';
 COMMENT ON COLUMN meta_sources.message IS 'The first problems of a rejected file, in words.';
+COMMENT ON COLUMN meta_sources.warning_code IS 'Why a validated file contributes no value (or a declared series of it matched nothing): unit_mismatch, geography_filtered_out, no_code_matched, period_out_of_range or series_matched_nothing, the first that applies in that order; null when it contributes. Every note is in meta_source_notes.';
+COMMENT ON COLUMN meta_sources.warning IS 'The warning in words (every note of the file, separated by "; "); it is also in the run''s warnings (metiers runs).';
