@@ -571,3 +571,29 @@ def test_warning_precedence_in_sql_follows_the_python_list() -> None:
     assert len(lists) == 2
     for found in lists:
         assert tuple(re.findall(r"'([a-z_]+)'", found)) == WARNING_CODES
+
+
+def test_unknown_unit_is_reported_at_start(tmp_path: Path) -> None:
+    """A unit name the conversions do not know (a typo) stops the command at start (exit 2),
+    naming the source and key, instead of rejecting each file of the source later."""
+    from typer.testing import CliRunner
+
+    from metiers.cli import app
+
+    registry = tmp_path / "sources.toml"
+    registry.write_text(
+        DEFAULT_SOURCES_FILE.read_text(encoding="utf-8").replace(
+            'unit = "thousand_persons"', 'unit = "thousand_person"', 1
+        ),
+        encoding="utf-8",
+    )
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    result = CliRunner().invoke(
+        app, ["validate", "--raw-dir", str(raw), "--marts-dir", str(tmp_path / "marts"),
+              "--sources", str(registry)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    flat = " ".join(result.output.split())
+    assert "source 'eurostat_employment', key 'context.series 'employment' unit'" in flat
+    assert "unknown unit 'thousand_person'" in flat

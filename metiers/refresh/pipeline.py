@@ -51,11 +51,25 @@ def check_registry(settings: Settings) -> None:
     aggregate table maps a column to each one. Raised at start, before any file is read,
     naming the registry file, the source and the key (exit 2)."""
     from metiers.core.source_registry import RegistryError
+    from metiers.methodology import units
     from metiers.methodology.figures import INDICATORS
 
     known = {indicator.name for indicator in INDICATORS}
     problems = []
     for name, spec in settings.registry.items():
+        # the unit names (methodology/units.py, a layer above the registry's models)
+        declared = [(f"units.{indicator}", unit) for indicator, unit in spec.units.items()]
+        if spec.context is not None:
+            declared += [
+                (f"context.series '{series.indicator}' unit", series.unit)
+                for series in spec.context.series
+                if series.unit
+            ]
+        for key, unit in declared:
+            try:
+                units.conversion(unit)
+            except units.UnknownUnit as error:
+                problems.append(f"source '{name}', key '{key}': {error}")
         unknown = [feed for feed in spec.feeds if feed not in known]
         if unknown:
             problems.append(
