@@ -146,7 +146,7 @@ def test_the_u_rule_on_the_real_eurostat_flags(connection, path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     years = [cell.strip() for cell in lines[0].split("\t")[1:]]
     expected = {}
-    for row_number, line in enumerate(lines[1:], start=1):  # 1: the first data line
+    for row_number, line in enumerate(lines[1:], start=2):  # its line: the header is line 1
         for year, cell in zip(years, line.split("\t")[1:], strict=True):
             letters = cell.strip().lstrip(":0123456789.+- ").strip()
             expected[(row_number, year)] = "u" in letters
