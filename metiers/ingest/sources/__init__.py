@@ -12,7 +12,7 @@ import polars as pl
 from metiers.core.errors import DataProblem, DataRejected
 from metiers.core.limits import Limits
 from metiers.core.source_registry import FilterValue, SeriesDeclaration, SourceSpec, get_source
-from metiers.ingest.sources import delimited, formats, parquet, xlsx
+from metiers.ingest.sources import crosswalk, delimited, formats, parquet, xlsx
 from metiers.ingest.sources.base import (
     SOURCE_ROW,
     RawTable,
@@ -95,17 +95,9 @@ ISCO_CODE = r"^\d{1,4}$"
 GEO_AGGREGATE = r"^(?:EU|EA)[0-9_]"
 GEO_LEVELS = {2: "country", 3: "nuts1", 4: "nuts2", 5: "nuts3"}
 
-# One row per (source code, target) pair of a crosswalk source (ingest/sources/crosswalk.py).
-CROSSWALK_SCHEMA = {
-    "crosswalk_id": pl.String(),
-    "source_code": pl.String(),
-    "target_kind": pl.String(),
-    "target_code": pl.String(),
-    "target_uri": pl.String(),
-    "weight": pl.Float64(),
-    "relation": pl.String(),
-    SOURCE_ROW: pl.Int64(),
-}
+# One row per (source code, target) pair of a crosswalk source: the adapter's columns,
+# tagged with the crosswalk's id (its source id).
+CROSSWALK_SCHEMA = {"crosswalk_id": pl.String(), **crosswalk.SCHEMA}
 
 
 @dataclass(frozen=True)
@@ -658,8 +650,6 @@ def read_with_adapter(path: Path, spec: SourceSpec, limits: Limits | None = None
         wide = aggregate.read(path, options, limits=limits)
         return RawTable(frame=aggregate_long(wide, spec, path).lazy(), numbered=True)
     if spec.adapter == "crosswalk":
-        from metiers.ingest.sources import crosswalk
-
         pairs = crosswalk.read(path, options, limits=limits)
         frame = pairs.select(pl.lit(spec.name).alias("crosswalk_id"), pl.all())
         return RawTable(frame=frame.lazy(), numbered=True)
