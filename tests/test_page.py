@@ -330,3 +330,20 @@ def test_templates_escape_and_refuse_undefined_names() -> None:
     assert page.TEMPLATES.undefined is jinja2.StrictUndefined
     with pytest.raises(jinja2.UndefinedError):
         page.TEMPLATES.get_template("card.html.j2").render()
+
+
+def test_trend_chart_has_round_ticks_up_to_the_largest_value() -> None:
+    """The y axis reads 0, 20, 40, 60, 80 for headcounts up to 70 (steps of 1, 2 or 5 times
+    a power of ten, at most five), not just 0 and the maximum; a point of 40 sits exactly at
+    the height of the 40 tick."""
+    assert page.nice_ticks(200) == [0, 50, 100, 150, 200]
+    assert page.nice_ticks(1234) == [0, 500, 1000, 1500]
+    assert page.nice_ticks(0.5) == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    rows = [{"year": 2021, "headcount": 40.0}, {"year": 2022, "headcount": 70.0}]
+    svg = page.trend_svg(rows, "en")
+    labels = re.findall(r'<text class="tick"[^>]*>([^<]+)</text>', svg)
+    assert labels == ["0", "20", "40", "60", "80"]
+    tick_40 = re.search(r'<line class="axis" x1="[\d.]+" y1="([\d.]+)"[^>]*/>\s*<text class="tick"'
+                        r'[^>]*>40<', svg)  # fmt: skip
+    point_40 = re.search(r'data-headcount="40" cx="[\d.]+" cy="([\d.]+)"', svg)
+    assert tick_40 and point_40 and tick_40.group(1) == point_40.group(1)

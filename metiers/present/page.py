@@ -12,6 +12,7 @@ markup is shown as text, never run in the content team's CMS.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import duckdb
@@ -85,7 +86,8 @@ def trend_chart(trend_rows: list[dict], lang: str) -> dict[str, Any]:
     values = [row["headcount"] for row in trend_rows if row["headcount"] is not None]
     if not (years and values):
         return chart
-    scale_max = max(values) * 1.1 or 1.0
+    ticks = nice_ticks(max(values))
+    scale_max = ticks[-1]
     step = width / (len(years) - 1) if len(years) > 1 else 0.0
 
     def x_of(index: int) -> float:
@@ -113,11 +115,24 @@ def trend_chart(trend_rows: list[dict], lang: str) -> dict[str, Any]:
         {
             "x": left - 6,
             "y": y_of(value) + 4,
+            "tick_y": y_of(value),
             "text": display.group_thousands(int(display.round_half_up(value)), lang),
         }
-        for value in (0, max(values))
+        for value in ticks
     ]
     return chart
+
+
+def nice_ticks(maximum: float, most: int = 5) -> list[float]:
+    """The y axis' ticks: 0 and steps of 1, 2 or 5 times a power of ten, up to the first at or
+    above `maximum`, in at most `most` steps (a reader can interpolate between them)."""
+    if maximum <= 0:
+        return [0.0, 1.0]
+    wanted = maximum / most
+    magnitude = 10 ** math.floor(math.log10(wanted))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= wanted * (1 - 1e-12))
+    count = max(1, math.ceil(maximum / step - 1e-9))
+    return [round(step * index, 10) for index in range(count + 1)]
 
 
 def trend_svg(trend_rows: list[dict], lang: str) -> str:
