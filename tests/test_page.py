@@ -241,8 +241,9 @@ def test_page_states_its_vintage_and_withheld_regions(pages: dict[str, str]) -> 
     for lang, parts in expected.items():
         vintage = re.search(r'<p class="vintage" data-line="vintage">(.*?)</p>', pages[lang])
         assert vintage, lang
-        text = unescape(vintage.group(1))
-        assert text.startswith(f"🗓️ {display.label('vintage', lang)}: ")
+        assert vintage.group(1).startswith('<svg class="icon" data-icon="vintage"')
+        text = unescape(re.sub(r"<svg.*?</svg>\s*", "", vintage.group(1)))
+        assert text.startswith(f"{display.label('vintage', lang)}: ")
         for part in parts:
             assert part in text, (lang, part, text)
     withheld = re.findall(r'<li data-line="region-withheld">(.*?)</li>', pages["fr"])
@@ -311,7 +312,10 @@ def test_hostile_text_from_the_mart_is_escaped_wherever_it_is_written() -> None:
     markup = Markup()
     markup.feed(html)
     assert "script" not in markup.tags
-    assert markup.tags.count("svg") == 1 and html.count("</svg>") == 1  # the chart's own
+    # the chart's own, and the section icons the template draws (icons.svg.j2)
+    icons = len(re.findall(r'<svg class="icon" data-icon="[a-z]+" aria-hidden="true"', html))
+    assert icons >= 4
+    assert markup.tags.count("svg") == 1 + icons and html.count("</svg>") == 1 + icons
     assert not {name for name in markup.attributes if name.startswith("on")}
     reader = read_card(html)
     assert unescape(re.search(r"<h1>(.*?)</h1>", html).group(1)) == value["title"]
@@ -347,3 +351,21 @@ def test_trend_chart_has_round_ticks_up_to_the_largest_value() -> None:
                         r'[^>]*>40<', svg)  # fmt: skip
     point_40 = re.search(r'data-headcount="40" cx="[\d.]+" cy="([\d.]+)"', svg)
     assert tick_40 and point_40 and tick_40.group(1) == point_40.group(1)
+
+
+def test_section_icons_are_inline_svg_not_emoji(pages: dict[str, str]) -> None:
+    """Emoji render as empty boxes without a colour-emoji font (the test browser has none):
+    every section heading carries an inline SVG icon hidden from screen readers, and the page
+    holds no pictographic character at all."""
+    pictographs = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]")
+    for lang, html in pages.items():
+        assert not pictographs.search(html), (lang, pictographs.findall(html)[:5])
+        headings = [
+            heading
+            for heading in re.findall(r"<h2[^>]*>(.*?)</h2>", html)
+            if heading != display.label("sources", lang)  # footnotes: no icon, as before
+        ]
+        assert len(headings) >= 4, lang
+        for heading in headings:
+            assert heading.startswith('<svg class="icon"'), (lang, heading[:60])
+            assert 'aria-hidden="true"' in heading.split("</svg>")[0]
