@@ -155,7 +155,7 @@ class AdapterOptions(StrictTable):
 
     adapter: ClassVar[str] = ""
     # "gzip": the source's files may be gzip streams, decompressed to a bounded temporary
-    # copy before the adapter reads (metiers/sources/limits.py); without it, a file starting
+    # copy before the adapter reads (metiers/ingest/sources/limits.py); without it, a file starting
     # with gzip, zip or other archive bytes is rejected.
     compression: Compression = "none"
     encoding: Encoding = "utf-8"
@@ -172,7 +172,7 @@ class AdapterOptions(StrictTable):
 
 
 class TabularOptions(AdapterOptions):
-    """CSV, TSV and TXT (metiers/sources/delimited.py), Parquet and XLSX. Numbers are read
+    """CSV, TSV and TXT (metiers/ingest/sources/delimited.py), Parquet and XLSX. Numbers are read
     with a decimal point: a table with decimal commas is read by the `aggregate` adapter."""
 
     adapter: ClassVar[str] = "tabular"
@@ -187,7 +187,7 @@ class TabularOptions(AdapterOptions):
 
 
 class EscoOptions(AdapterOptions):
-    """ESCO's CSV exports (metiers/sources/esco.py): `separator` "auto" means ","."""
+    """ESCO's CSV exports (metiers/ingest/sources/esco.py): `separator` "auto" means ","."""
 
     adapter: ClassVar[str] = "esco"
     # The language of the file, when its name does not end in `_fr`, `_nl`, ...
@@ -195,7 +195,7 @@ class EscoOptions(AdapterOptions):
 
 
 class EurostatOptions(AdapterOptions):
-    """Eurostat bulk TSV and SDMX-CSV (metiers/sources/eurostat.py): the TSV is always
+    """Eurostat bulk TSV and SDMX-CSV (metiers/ingest/sources/eurostat.py): the TSV is always
     tab-separated; SDMX-CSV honours a declared separator."""
 
     adapter: ClassVar[str] = "eurostat"
@@ -205,7 +205,7 @@ class EurostatOptions(AdapterOptions):
 
 
 class StatbelOptions(AdapterOptions):
-    """Statbel's REFNIS list and open-data text (metiers/sources/statbel.py). `encoding`
+    """Statbel's REFNIS list and open-data text (metiers/ingest/sources/statbel.py). `encoding`
     "auto": UTF-8 when the bytes are UTF-8, else Latin-1; `decimal` "auto": a comma when some
     measure holds a `,` and none a `.`; `kind` "auto": REFNIS when the header starts with
     `Code INS`."""
@@ -272,7 +272,7 @@ class HierarchyOptions(StrictTable):
 
 
 class AggregateOptions(AdapterOptions):
-    """Published aggregate tables (metiers/sources/aggregate.py describes each option)."""
+    """Published aggregate tables (metiers/ingest/sources/aggregate.py describes each option)."""
 
     adapter: ClassVar[str] = "aggregate"
     decimal: Literal[".", ","] = "."

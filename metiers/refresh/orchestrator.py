@@ -119,6 +119,8 @@ def is_alive(record: ServerRecord) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
+        # It exists but belongs to another user: alive as far as kill can tell; its state
+        # and start time below decide.
         pass
     fields = process_stat(record.pid)
     if fields and fields[0] in {"Z", "X", "x"}:
