@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from metiers.core.config import Settings, prepare_environment
 
 prepare_environment()
 
-from prefect import Task, flow, get_run_logger, task  # noqa: E402
+from prefect import Task, flow, get_run_logger, pause_flow_run, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.exceptions import FlowPauseTimeout  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
+from prefect.input import RunInput  # noqa: E402
 from prefect.utilities.annotations import quote  # noqa: E402
 
 from metiers.core.config import (  # noqa: E402
@@ -34,6 +37,8 @@ from metiers.core.config import (  # noqa: E402
 )
 from metiers.core.errors import UsageError, quiet_expected_errors  # noqa: E402
 from metiers.core.progress import track  # noqa: E402
+from metiers.core.source_registry import load_release_policy  # noqa: E402
+from metiers.publish import release  # noqa: E402
 from metiers.publish.publication import Publication  # noqa: E402
 from metiers.refresh import pipeline  # noqa: E402
 from metiers.refresh.runner import Log, Result  # noqa: E402
@@ -116,6 +121,60 @@ class PrefectRunner:
         return [results[future] for future in futures]
 
 
+class ReleaseDecision(RunInput):
+    """The form the Prefect UI shows on a run paused for a release decision."""
+
+    decision: Literal["approve", "reject"]
+    reason: str = ""
+    decided_by: str = ""
+    release_at: str = ""  # an embargo, ISO 8601 (Europe/Brussels without an offset)
+
+
+def wait_for_decision(settings: Settings, publication: Publication) -> Publication:
+    """Pause the run until an operator approves or rejects the candidate in the Prefect UI
+    (or through its API), then release or reject it. After `[release]
+    approval_timeout_minutes` without an answer the run ends and the candidate keeps
+    waiting for `metiers release`: never released by default."""
+    logger = get_run_logger()
+    summary = release.decision_summary(settings)
+    logger.info("candidate %s waits for a decision:\n%s", publication.version, summary)
+    form = ReleaseDecision.with_initial_data(description=summary)
+    timeout = load_release_policy(settings.sources_file).approval_timeout_minutes * 60
+    try:
+        answer = pause_flow_run(wait_for_input=form, timeout=timeout, poll_interval=5)
+    except FlowPauseTimeout:
+        logger.warning(
+            "no decision after %d minutes: candidate %s keeps waiting (`metiers release` or "
+            "`metiers reject`)",
+            timeout // 60,
+            publication.version,
+        )
+        return publication
+    decided_by = answer.decided_by.strip() or "prefect"
+    if answer.decision == "reject":
+        outcome = release.reject(
+            settings,
+            answer.reason or "rejected in Prefect",
+            decided_by=decided_by,
+            version=publication.version,
+            channel="prefect",
+        )
+        logger.info("candidate %s rejected by %s: %s", outcome.version, decided_by, answer.reason)
+        return replace(publication, status="rejected", path=outcome.path)
+    outcome = release.release(
+        settings,
+        decided_by=decided_by,
+        reason=answer.reason or None,
+        at=release.parse_time(answer.release_at) if answer.release_at.strip() else None,
+        version=publication.version,
+        channel="prefect",
+    )
+    logger.info("candidate %s %s by %s", outcome.version, outcome.status, decided_by)
+    return replace(
+        publication, status="published" if outcome.status == "released" else outcome.status
+    )
+
+
 @flow(name="refresh", log_prints=True, timeout_seconds=FLOW_TIMEOUT_SECONDS)
 def refresh(
     raw_dir: str | None = None,
@@ -126,9 +185,11 @@ def refresh(
     full: bool = False,
     trigger: str = "flow",
     data_docs: bool = False,
+    await_decision: bool = False,
 ) -> Publication:
     """Refresh the published mart from the raw folder; publish only what validates, and
-    nothing when no input changed (unless `full`)."""
+    nothing when no input changed (unless `full`). With `await_decision` (the scheduled
+    deployment), a candidate that needs a release decision pauses the run for it."""
     defaults = Settings()
     settings = Settings(
         raw_dir=Path(raw_dir) if raw_dir else defaults.raw_dir,
@@ -138,7 +199,10 @@ def refresh(
         sources_file=Path(sources_file) if sources_file else defaults.sources_file,
         data_docs=data_docs,
     )
-    return pipeline.refresh_with(PrefectRunner(get_run_logger()), settings, full, trigger)
+    publication = pipeline.refresh_with(PrefectRunner(get_run_logger()), settings, full, trigger)
+    if await_decision and publication.needs_decision:
+        return wait_for_decision(settings, publication)
+    return publication
 
 
 TASK_RUNNERS = ("default", "dask")

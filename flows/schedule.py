@@ -3,11 +3,13 @@
 Orchestration only. The embedded (ephemeral) server refuses schedules, so this needs
 `prefect server start` and `PREFECT_API_URL` pointing at it. The process started here is the
 runner: it stays up, picks up every scheduled (or manually triggered) run and executes it.
+A run whose candidate needs a release decision pauses for it (see flows/refresh.py).
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from metiers.core.config import SCHEDULE_CRON, SCHEDULE_NAME, SCHEDULE_TIMEZONE, prepare_environment
 
@@ -16,7 +18,9 @@ prepare_environment()
 from prefect.schedules import Cron  # noqa: E402
 from prefect.types.entrypoint import EntrypointType  # noqa: E402
 
+from metiers.core.config import FLOW_TIMEOUT_SECONDS  # noqa: E402
 from metiers.core.errors import UsageError  # noqa: E402
+from metiers.core.source_registry import load_release_policy  # noqa: E402
 from metiers.flows.refresh import refresh  # noqa: E402
 
 
@@ -63,10 +67,13 @@ def serve_refresh(
     stopped (Ctrl-C pauses the schedule on the way out)."""
     check_schedule(cron, timezone)
     require_server()
-    refresh.serve(
+    # A scheduled run pauses for a release decision when its candidate needs one: its time
+    # limit covers that wait too.
+    waiting = load_release_policy(Path(parameters["sources_file"])).approval_timeout_minutes
+    refresh.with_options(timeout_seconds=FLOW_TIMEOUT_SECONDS + waiting * 60).serve(
         name=name,
         schedules=[Cron(cron, timezone=timezone)],
-        parameters={**parameters, "trigger": "deployment"},
+        parameters={**parameters, "trigger": "deployment", "await_decision": True},
         description="Refresh the published mart from the raw folder (metiers refresh).",
         tags=["metiers"],
         entrypoint_type=EntrypointType.MODULE_PATH,

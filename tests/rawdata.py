@@ -146,3 +146,17 @@ def small_raw(raw: Path, rate_max: int) -> None:
           "value_max": rate_max, "unit": "eur_per_day", "year": 2025, "source": "Test",
           "source_url": "https://example.org"}],
     )  # fmt: skip
+
+
+def sources_releasing_everything(folder: Path) -> Path:
+    """A copy of the bundled registry whose release policy never waits for a decision
+    (`[release] approval = "never"`): for tests of publication mechanics, where a second
+    version with flagged changes must reach readers without a release decision."""
+    from metiers.core.paths import DEFAULT_SOURCES_FILE
+
+    text = DEFAULT_SOURCES_FILE.read_text(encoding="utf-8")
+    assert 'approval = "flagged"' in text
+    target = folder / "sources-release-everything.toml"
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(text.replace('approval = "flagged"', 'approval = "never"'), encoding="utf-8")
+    return target

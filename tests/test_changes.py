@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from metiers.cli import app
 from metiers.core.config import Settings
 from metiers.present.export import csv_safe
+from metiers.publish.release import release
 from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # refreshes of their own
@@ -49,7 +50,10 @@ def two_publications(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings
     # first: 20 editors and 12 bakers in 2025; then 30 editors (+50%) and 8 bakers (< 10)
     for editors, bakers in ((20, 12), (30, 8)):
         raw_with(settings.raw_dir, editors, bakers)
-        versions.append(run_refresh(settings).version)
+        publication = run_refresh(settings)
+        if publication.status == "candidate":  # flagged changes: approved here
+            release(settings, decided_by="test", version=publication.version)
+        versions.append(publication.version)
     return settings, versions
 
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from rawdata import person, write_catalogue, write_register
+from rawdata import person, sources_releasing_everything, write_catalogue, write_register
 
 from metiers.core.config import Settings
 from metiers.refresh.pipeline import run_refresh
@@ -112,9 +112,13 @@ def test_a_refresh_with_nothing_changed_starts_no_orchestrator(tmp_path: Path, m
 def test_a_changed_file_is_not_mistaken_for_a_no_op(tmp_path: Path) -> None:
     raw, marts = tmp_path / "raw", tmp_path / "marts"
     small_raw(raw)
-    first = run_refresh(Settings(raw_dir=raw, marts_dir=marts))
+    sources = sources_releasing_everything(tmp_path)  # 12 -> 15 persons is a flagged change
+    first = run_refresh(Settings(raw_dir=raw, marts_dir=marts, sources_file=sources))
     write_register(raw, 2025, [person(2025, f"P{i}", "2654.5") for i in range(15)], "csv")
-    result = metiers("refresh", "--no-prefect", "--raw-dir", str(raw), "--marts-dir", str(marts))
+    result = metiers(
+        "refresh", "--no-prefect", "--raw-dir", str(raw), "--marts-dir", str(marts),
+        "--sources", str(sources),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "published" in result.stdout and first.version not in result.stdout
     import duckdb

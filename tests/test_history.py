@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from metiers.cli import app
 from metiers.core.config import Settings
+from metiers.publish.release import release
 from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # refreshes of their own
@@ -36,9 +37,15 @@ def three_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, 
         raw_dir=root / "raw", marts_dir=root / "marts", history_keep=2, data_docs=True
     )
     versions = []
+    # 400 -> 500 (+25%) is a flagged change: its candidate waits and is approved here;
+    # 500 -> 600 (+20%, not above the threshold) is released at once.
     for rate_max in (400, 500, 600):
         small_raw(settings.raw_dir, rate_max)
-        versions.append(run_refresh(settings).version)
+        publication = run_refresh(settings)
+        assert publication.status == ("candidate" if rate_max == 500 else "published")
+        if publication.status == "candidate":
+            release(settings, decided_by="test", version=publication.version)
+        versions.append(publication.version)
     return settings, versions
 
 
@@ -61,7 +68,9 @@ def test_rollback_restores_the_previous_version_readable_at_once(
 ) -> None:
     settings, versions = three_versions
     assert published(settings) == (versions[2], 600.0)
-    result = runner.invoke(app, ["rollback", "--marts-dir", str(settings.marts_dir)])
+    result = runner.invoke(
+        app, ["rollback", "--reason", "test rollback", "--marts-dir", str(settings.marts_dir)]
+    )
     assert result.exit_code == 0, result.output
     assert versions[1] in result.output
     # an analyst's new read-only connection, in another process, sees the restored version
@@ -77,7 +86,17 @@ def test_rollback_restores_the_previous_version_readable_at_once(
     ).stdout.split()  # fmt: skip
     assert out == [versions[1], "500.0"]
     # and forward again, by naming the version
-    result = runner.invoke(app, ["rollback", versions[2], "--marts-dir", str(settings.marts_dir)])
+    result = runner.invoke(
+        app,
+        [
+            "rollback",
+            "--reason",
+            "test rollback",
+            versions[2],
+            "--marts-dir",
+            str(settings.marts_dir),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert published(settings) == (versions[2], 600.0)
 
@@ -85,7 +104,17 @@ def test_rollback_restores_the_previous_version_readable_at_once(
 def test_rollback_to_an_unknown_version_is_refused(three_versions) -> None:
     settings, versions = three_versions
     before = settings.published_path.read_bytes()
-    result = runner.invoke(app, ["rollback", versions[0], "--marts-dir", str(settings.marts_dir)])
+    result = runner.invoke(
+        app,
+        [
+            "rollback",
+            "--reason",
+            "test rollback",
+            versions[0],
+            "--marts-dir",
+            str(settings.marts_dir),
+        ],
+    )
     assert result.exit_code == 2
     assert "not in history" in result.output and versions[2] in result.output
     assert settings.published_path.read_bytes() == before

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rawdata import small_raw
+from rawdata import small_raw, sources_releasing_everything
 from typer.testing import CliRunner
 
 from metiers.cli import app
@@ -49,9 +49,14 @@ def kept(settings: Settings) -> list[str]:
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Version 1 published (freelance rate up to 400 EUR)."""
+    """Version 1 published (freelance rate up to 400 EUR). Every version is released at once
+    (release policy `never`): these tests are about the publication's mechanics."""
     root = tmp_path_factory.mktemp("history-safety")
-    settings = Settings(raw_dir=root / "raw", marts_dir=root / "marts")
+    settings = Settings(
+        raw_dir=root / "raw",
+        marts_dir=root / "marts",
+        sources_file=sources_releasing_everything(root),
+    )
     small_raw(settings.raw_dir, 400)
     run_refresh(settings)
     return settings
@@ -64,7 +69,11 @@ def next_refresh(first: Settings, tmp_path: Path, **options) -> Settings:
     shutil.copytree(first.marts_dir, marts)
     small_raw(tmp_path / "raw", 700)
     return Settings(
-        raw_dir=tmp_path / "raw", marts_dir=marts, staging_dir=first.staging_dir, **options
+        raw_dir=tmp_path / "raw",
+        marts_dir=marts,
+        staging_dir=first.staging_dir,
+        sources_file=first.sources_file,
+        **options,
     )
 
 
@@ -147,7 +156,10 @@ def test_rollback_refuses_a_damaged_or_mislabelled_history_file(two_versions, da
             entry.write_bytes(history_path(settings, new).read_bytes())
         else:
             without_figures(entry, old)
-        result = runner.invoke(app, ["rollback", old, "--marts-dir", str(settings.marts_dir)])
+        result = runner.invoke(
+            app,
+            ["rollback", "--reason", "test rollback", old, "--marts-dir", str(settings.marts_dir)],
+        )
         assert result.exit_code == 2, result.output
         assert str(entry) in result.output and "nothing was rolled back" in result.output
         assert "Traceback" not in result.output
@@ -165,7 +177,9 @@ def test_rollback_publishes_a_writable_copy_and_leaves_history_as_kept(two_versi
     settings, old, new = two_versions
     entry = history_path(settings, old)
     kept_bytes = sha256(entry)
-    result = runner.invoke(app, ["rollback", old, "--marts-dir", str(settings.marts_dir)])
+    result = runner.invoke(
+        app, ["rollback", "--reason", "test rollback", old, "--marts-dir", str(settings.marts_dir)]
+    )
     assert result.exit_code == 0, result.output
     try:
         assert figures(settings.published_path) == (old, 12, 400)
@@ -174,7 +188,10 @@ def test_rollback_publishes_a_writable_copy_and_leaves_history_as_kept(two_versi
         assert stat.S_IMODE(live.st_mode) & 0o200, "the published file is a normal file"
         assert sha256(entry) == kept_bytes and stat.S_IMODE(entry.stat().st_mode) == 0o444
     finally:
-        result = runner.invoke(app, ["rollback", new, "--marts-dir", str(settings.marts_dir)])
+        result = runner.invoke(
+            app,
+            ["rollback", "--reason", "test rollback", new, "--marts-dir", str(settings.marts_dir)],
+        )
         assert result.exit_code == 0, result.output
     assert figures(settings.published_path) == (new, 12, 700)
 
@@ -183,7 +200,15 @@ def test_rollback_refuses_a_name_outside_history(two_versions) -> None:
     settings, _old, _new = two_versions
     before = sha256(settings.published_path)
     result = runner.invoke(
-        app, ["rollback", "../../metiers", "--marts-dir", str(settings.marts_dir)]
+        app,
+        [
+            "rollback",
+            "--reason",
+            "test rollback",
+            "../../metiers",
+            "--marts-dir",
+            str(settings.marts_dir),
+        ],
     )
     assert result.exit_code == 2 and "not in history" in result.output
     assert sha256(settings.published_path) == before
@@ -448,7 +473,8 @@ def test_a_damaged_run_log_does_not_stop_a_refresh(first: Settings, tmp_path: Pa
     result = runner.invoke(
         app,
         ["refresh", "--no-prefect", "--raw-dir", str(settings.raw_dir),
-         "--marts-dir", str(settings.marts_dir), "--staging-dir", str(settings.staging_dir)],
+         "--marts-dir", str(settings.marts_dir), "--staging-dir", str(settings.staging_dir),
+         "--sources", str(settings.sources_file)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     runs = read_runs(settings)

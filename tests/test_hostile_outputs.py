@@ -29,7 +29,8 @@ from metiers.cli import app
 from metiers.core.config import Settings
 from metiers.methodology import display
 from metiers.present.export import csv_safe
-from metiers.publish.publication import history_path, rollback
+from metiers.publish.publication import history_path
+from metiers.publish.release import rollback
 
 runner = CliRunner()
 
@@ -77,7 +78,7 @@ def test_rollback_is_served_whatever_validators_the_client_holds(
     assert headcount_display(cached_b) == "~999"
     b_published = datetime.fromisoformat(cached_b.json()["publication"]["published_at"])
 
-    assert rollback(marts, version_a) == version_a
+    assert rollback(marts, version_a, reason="test rollback") == version_a
     for validators in (
         {"If-None-Match": cached_b.headers["etag"]},
         {"If-Modified-Since": format_datetime(b_published.astimezone(UTC), usegmt=True)},

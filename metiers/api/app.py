@@ -13,11 +13,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from metiers.api import errors
 from metiers.api.published import PublishedMart
 from metiers.api.routers import ROUTERS
-from metiers.core.config import published_path
+from metiers.core.config import candidate_path, published_path
 from metiers.core.paths import DEFAULT_MARTS_DIR
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+# The preview of a candidate never answers on the public port unless asked to.
+PREVIEW_PORT = 8001
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,13 @@ class ApiSettings:
 
     marts_dir: Path = DEFAULT_MARTS_DIR
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    # Serve the candidate waiting for a release decision instead of the released version.
+    preview: bool = False
 
     @property
     def published_path(self) -> Path:
-        return published_path(self.marts_dir)
+        """The file the API reads: the released one, or the candidate in a preview."""
+        return candidate_path(self.marts_dir) if self.preview else published_path(self.marts_dir)
 
 
 class HeadAsGet:
@@ -53,6 +58,29 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+class PreviewHeader:
+    """Every answer of a preview says so (`X-Metiers-Preview: candidate`): a page of a
+    candidate copied by mistake into the site is recognisable."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-metiers-preview", b"candidate"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, marked)
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -81,6 +109,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             expose_headers=["ETag", "X-Mart-Version"],
         )
     app.add_middleware(HeadAsGet)
+    if settings.preview:
+        app.add_middleware(PreviewHeader)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

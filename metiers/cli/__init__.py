@@ -16,7 +16,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer
 
-from metiers.cli import history, prefect_server, read, refresh, serve
+from metiers.cli import history, prefect_server, read, refresh, release, serve
 from metiers.cli.failures import ErrorHandlingGroup
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app = typer.Typer(
 app.add_typer(refresh.app)
 app.add_typer(read.app)
 app.add_typer(history.app)
+app.add_typer(release.app)
 app.add_typer(serve.app)
 app.add_typer(prefect_server.app, name="prefect")
 

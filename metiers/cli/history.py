@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from metiers.cli.options import (
+    CandidateOption,
     ChangesFormat,
     ListingFormat,
     MartsDir,
@@ -165,9 +166,12 @@ def changes(
         bool, typer.Option("--flagged", help="Only the changes that need review.")
     ] = False,
     output: ChangesFormat = TableCsvOrJson.table,
+    candidate: CandidateOption = False,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
-    """Figures that moved between publications, for the content team to review."""
+    """Figures that moved between publications, for the content team to review: by default
+    the released version's changes against the one released before it; with --candidate,
+    the candidate's against the released version."""
     import polars as pl
 
     from metiers.core.source_registry import load_change_threshold
@@ -181,11 +185,12 @@ def changes(
         earlier = history_path(settings, since)
         if not earlier.exists():
             raise UsageError(f"version {since} is not in history (see `metiers history`)")
-        rows = changes_since(
-            settings.published_path, earlier, load_change_threshold(settings.sources_file)
-        )
+        current = settings.candidate_path if candidate else settings.published_path
+        if not current.exists():
+            raise UsageError(f"no file at {current}")
+        rows = changes_since(current, earlier, load_change_threshold(settings.sources_file))
     else:
-        with mart.connect_published(marts_dir) as connection:
+        with mart.connect_published(marts_dir, candidate=candidate) as connection:
             rows = connection.sql("SELECT * FROM figure_changes").pl()
     if flagged:
         rows = rows.filter(pl.col("flagged"))

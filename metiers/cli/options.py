@@ -182,3 +182,11 @@ SourcesFile = Annotated[
     ),
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of titles and strings.")]
+CandidateOption = Annotated[
+    bool,
+    typer.Option(
+        "--candidate",
+        help="Read the candidate waiting for a release decision (MARTS_DIR/candidate) "
+        "instead of the released version readers see.",
+    ),
+]

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from metiers.cli.options import (
+    CandidateOption,
     CardFormat,
     ExportFormat,
     Lang,
@@ -33,13 +34,14 @@ def figures(
     slug: Annotated[str, typer.Argument(help="Slug of the métier, see `metiers list`.")],
     lang: LangOption = Lang.fr,
     output: CardFormat = TextOrJson.text,
+    candidate: CandidateOption = False,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
-    """Show the card of one métier from the published mart."""
+    """Show the card of one métier from the released mart (or the candidate)."""
     from metiers.methodology import cards
     from metiers.present import mart
 
-    with mart.connect_published(marts_dir) as connection:
+    with mart.connect_published(marts_dir, candidate=candidate) as connection:
         if output is TextOrJson.json:
             document = mart.card_document(connection, slug, lang.value)
         else:
@@ -156,12 +158,13 @@ def export(
             "set to Belgian locales).",
         ),
     ] = ",",
+    candidate: CandidateOption = False,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
-    """Export the published mart (read-only) as JSON, CSV or Parquet files."""
+    """Export the released mart (read-only; or the candidate) as JSON, CSV or Parquet files."""
     from metiers.present.export import export as write_export
 
-    written = write_export(marts_dir, out, output.value, separator)
+    written = write_export(marts_dir, out, output.value, separator, candidate)
     typer.echo(f"wrote {len(written)} file(s) to {out}")
 
 

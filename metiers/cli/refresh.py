@@ -209,11 +209,25 @@ def refresh(
             f"unchanged: no input changed since version {publication.version}; "
             f"{publication.path} was left as it is (use --full to rebuild)"
         )
+        if publication.needs_decision:
+            typer.echo(
+                f"candidate {publication.version} still waits for a decision: `metiers review`, "
+                "then `metiers release` or `metiers reject --reason TEXT`"
+            )
         return
-    typer.echo(
-        f"published {publication.path} (version {publication.version}, "
-        f"reference year {publication.reference_year})"
-    )
+    if publication.status == "candidate":
+        typer.echo(
+            f"candidate {publication.path} (version {publication.version}, reference year "
+            f"{publication.reference_year}) waits for a decision: "
+            f"{publication.flagged_changes} flagged change(s); readers still see the released "
+            "version. Review it with `metiers review`, then `metiers release` or "
+            "`metiers reject --reason TEXT`"
+        )
+    else:
+        typer.echo(
+            f"published {publication.path} (version {publication.version}, "
+            f"reference year {publication.reference_year})"
+        )
     for source in publication.excluded_sources:
         typer.echo(
             f"warning: optional source '{source}' was left out: a file failed validation "
@@ -222,10 +236,10 @@ def refresh(
         )
     for problem in publication.rejected:
         typer.echo(f"  - {problem}", err=True)
-    if publication.flagged_changes:
+    if publication.flagged_changes and publication.status != "candidate":
         typer.echo(
-            f"{publication.flagged_changes} figure change(s) need review: "
-            "`metiers changes --flagged`"
+            f"{publication.flagged_changes} figure change(s) were flagged (released under the "
+            "policy of [release] in sources.toml): `metiers changes --flagged`"
         )
 
 
@@ -263,12 +277,23 @@ def rollback(
         str | None,
         typer.Argument(help="Version to publish again [default: the one before the current]."),
     ] = None,
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Why (required): recorded in meta_releases and in the notes."
+        ),
+    ] = "",
+    decided_by: Annotated[
+        str | None,
+        typer.Option("--by", help="Who decides [default: the operating system user]."),
+    ] = None,
     marts_dir: MartsDir = DEFAULT_MARTS_DIR,
 ) -> None:
-    """Publish an earlier version from history again, atomically."""
-    from metiers.publish.publication import rollback as roll_back
+    """Release an earlier version from history again, atomically: a release like any other,
+    with its reason, logged (`metiers releases`) and announced in its notes."""
+    from metiers.publish.release import rollback as roll_back
 
-    restored = roll_back(Settings(marts_dir=marts_dir), version)
+    restored = roll_back(Settings(marts_dir=marts_dir), version, reason, decided_by)
     typer.echo(f"published version {restored} again")
 
 

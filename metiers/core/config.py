@@ -9,6 +9,7 @@ from pathlib import Path
 from metiers.core.errors import UsageError
 from metiers.core.limits import Limits
 from metiers.core.paths import (
+    CANDIDATE_DIR,
     DEFAULT_MARTS_DIR,
     DEFAULT_RAW_DIR,
     DEFAULT_SOURCES_FILE,
@@ -138,6 +139,10 @@ class Settings:
         return self.marts_dir / PUBLISHED_NAME
 
     @property
+    def candidate_path(self) -> Path:
+        return candidate_path(self.marts_dir)
+
+    @property
     def quarantine_dir(self) -> Path:
         """Reports of rejected files: beside the marts folder (data/quarantine)."""
         return self.marts_dir.parent / "quarantine"
@@ -154,6 +159,11 @@ class Settings:
 
 def published_path(marts_dir: Path | None = None) -> Path:
     return Path(marts_dir or DEFAULT_MARTS_DIR).resolve() / PUBLISHED_NAME
+
+
+def candidate_path(marts_dir: Path | None = None) -> Path:
+    """Where the candidate waiting for a release decision is (see metiers.publish.release)."""
+    return Path(marts_dir or DEFAULT_MARTS_DIR).resolve() / CANDIDATE_DIR / PUBLISHED_NAME
 
 
 def prepare_environment(project_root: Path | None = PROJECT_ROOT) -> None:

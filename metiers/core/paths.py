@@ -32,3 +32,5 @@ DATA_ROOT = PROJECT_ROOT / "data" if PROJECT_ROOT is not None else Path("data")
 DEFAULT_RAW_DIR = DATA_ROOT / "raw"
 DEFAULT_MARTS_DIR = DATA_ROOT / "marts"
 PUBLISHED_NAME = "metiers.duckdb"
+# The candidate waiting for a release decision: MARTS_DIR/candidate/metiers.duckdb.
+CANDIDATE_DIR = "candidate"

@@ -348,6 +348,18 @@ class ChangesTable(StrictTable):
     relative_threshold: float = Field(default=0.20, gt=0)
 
 
+class ReleaseTable(StrictTable):
+    """`[release]`: when a validated candidate needs a person's decision before readers see
+    it. `flagged` (the default): only when it has a flagged change (see figure_changes);
+    `always`: every candidate; `never`: none (development and tests). The first release of
+    an empty history never waits. `approval_timeout_minutes`: how long a scheduled run waits
+    in Prefect for a decision; after it the candidate waits for `metiers release`, never
+    released by default."""
+
+    approval: Literal["flagged", "always", "never"] = "flagged"
+    approval_timeout_minutes: int = Field(default=24 * 60, ge=1)
+
+
 class Tolerance(StrictTable):
     """Two candidates of a figure further apart than this are a conflict."""
 
@@ -376,6 +388,7 @@ class RegistryFile(StrictTable):
     changes: ChangesTable = ChangesTable()
     reconciliation: ReconciliationTable = ReconciliationTable()
     disclosure: dict[str, Any] = Field(default_factory=dict)
+    release: ReleaseTable = ReleaseTable()
 
     @field_validator("sources", mode="before")
     @classmethod
@@ -503,6 +516,7 @@ class Registry:
     limits: Limits
     change_threshold: float
     tolerances: dict[str, dict[str, float]]
+    release: ReleaseTable
 
 
 def read_registry(path: Path = DEFAULT_SOURCES_FILE) -> Registry:
@@ -534,6 +548,7 @@ def _read(path: Path, _mtime_ns: int, _size: int) -> Registry:
             indicator: tolerance.model_dump(exclude_none=True)
             for indicator, tolerance in registry.reconciliation.tolerance.items()
         },
+        release=registry.release,
     )
 
 
@@ -555,6 +570,11 @@ def load_reconciliation(path: Path = DEFAULT_SOURCES_FILE) -> dict[str, dict[str
 def load_change_threshold(path: Path = DEFAULT_SOURCES_FILE) -> float:
     """Relative change above which a published figure is flagged ([changes] table)."""
     return read_registry(path).change_threshold
+
+
+def load_release_policy(path: Path = DEFAULT_SOURCES_FILE) -> ReleaseTable:
+    """When a candidate waits for a decision ([release] table)."""
+    return read_registry(path).release
 
 
 def get_source(name: str, registry: dict[str, SourceSpec] | None = None) -> SourceSpec:

@@ -9,6 +9,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from string import Formatter
 from typing import Any
@@ -613,3 +614,88 @@ def context_line(row: dict, lang: str) -> str:
     if row.get("flag"):
         text += " — " + ", ".join(eurostat_flags(row["flag"], lang))
     return text
+
+
+# Releases: the revision marker, the release notes and the review, in each language.
+MONTHS = {
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "nl": "januari februari maart april mei juni juli augustus september oktober november december",
+    "en": "January February March April May June July August September October November December",
+}
+RELEASE_LABELS = {
+    "fr": {
+        "revised": "révisé le {date}",
+        "notes_title": "Mise à jour des chiffres des métiers : version {version}, {date}",
+        "notes_count": "{count} changement(s) signalé(s).",
+        "notes_none": "Aucun changement signalé.",
+        "notes_reason": "Motif : {reason}",
+        "notes_rollback": "Retour à une version antérieure ({version}).",
+        "notes_change": "{title} — {figure} : {old} → {new} ({cause}{period}).",
+        "withheld": "non publié",
+        "cause_new_data": "nouvelles données",
+        "cause_source_revision": "révision de la source",
+        "cause_source_switch": "changement de source",
+        "cause_rule_change": "changement de règle de calcul",
+        "cause_rollback": "retour à la version antérieure",
+        "review_title": "Revue de la version candidate {version}",
+        "review_before": "Publié ({version})",
+        "review_after": "Candidat ({version})",
+        "review_none": "Aucun changement signalé : la version peut être publiée telle quelle.",
+    },
+    "nl": {
+        "revised": "herzien op {date}",
+        "notes_title": "Update van de beroepscijfers: versie {version}, {date}",
+        "notes_count": "{count} gemarkeerde wijziging(en).",
+        "notes_none": "Geen gemarkeerde wijzigingen.",
+        "notes_reason": "Reden: {reason}",
+        "notes_rollback": "Terug naar een eerdere versie ({version}).",
+        "notes_change": "{title} — {figure}: {old} → {new} ({cause}{period}).",
+        "withheld": "niet gepubliceerd",
+        "cause_new_data": "nieuwe gegevens",
+        "cause_source_revision": "herziening van de bron",
+        "cause_source_switch": "andere bron",
+        "cause_rule_change": "gewijzigde rekenregel",
+        "cause_rollback": "terug naar de vorige versie",
+        "review_title": "Nazicht van kandidaatversie {version}",
+        "review_before": "Gepubliceerd ({version})",
+        "review_after": "Kandidaat ({version})",
+        "review_none": "Geen gemarkeerde wijzigingen: de versie kan zo gepubliceerd worden.",
+    },
+    "en": {
+        "revised": "revised on {date}",
+        "notes_title": "Occupation figures update: version {version}, {date}",
+        "notes_count": "{count} flagged change(s).",
+        "notes_none": "No flagged change.",
+        "notes_reason": "Reason: {reason}",
+        "notes_rollback": "Back to an earlier version ({version}).",
+        "notes_change": "{title} — {figure}: {old} → {new} ({cause}{period}).",
+        "withheld": "not published",
+        "cause_new_data": "new data",
+        "cause_source_revision": "revision of the source",
+        "cause_source_switch": "source switch",
+        "cause_rule_change": "calculation rule change",
+        "cause_rollback": "rollback to the earlier version",
+        "review_title": "Review of candidate version {version}",
+        "review_before": "Published ({version})",
+        "review_after": "Candidate ({version})",
+        "review_none": "No flagged change: the version can be released as it is.",
+    },
+}
+
+
+def long_date(day: date, lang: str) -> str:
+    """'2 décembre 2026', '2 december 2026', '2 December 2026'."""
+    _check_lang(lang)
+    return f"{day.day} {MONTHS[lang].split()[day.month - 1]} {day.year}"
+
+
+def release_label(key: str, lang: str, **values: object) -> str:
+    _check_lang(lang)
+    return RELEASE_LABELS[lang][key].format(**values)
+
+
+def revised(text: str, revised_on: date | None, lang: str) -> str:
+    """A figure's display string with its revision marker, when it was revised."""
+    if revised_on is None or not text:
+        return text
+    return f"{text} ({release_label('revised', lang, date=long_date(revised_on, lang))})"

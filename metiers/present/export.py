@@ -168,9 +168,12 @@ def export_parquet(connection: duckdb.DuckDBPyConnection, out_dir: Path) -> list
     return written
 
 
-def export(marts_dir: Path, out_dir: Path, fmt: str, separator: str = ",") -> list[Path]:
-    """Read the published file (read-only) and write the chosen export under `out_dir`."""
-    with mart.connect_published(marts_dir) as connection:
+def export(
+    marts_dir: Path, out_dir: Path, fmt: str, separator: str = ",", candidate: bool = False
+) -> list[Path]:
+    """Read the released file (or the candidate), read-only, and write the chosen export
+    under `out_dir`."""
+    with mart.connect_published(marts_dir, candidate=candidate) as connection:
         if fmt == "json":
             return export_json(connection, out_dir)
         if fmt == "csv":

@@ -7,16 +7,27 @@ from pathlib import Path
 
 import duckdb
 
-from metiers.core.config import published_path
+from metiers.core.config import candidate_path, published_path
 from metiers.core.errors import UsageError
+from metiers.methodology import display
 from metiers.methodology.display import LANGUAGES
 
 
-def connect_published(marts_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Open the published file read-only; many readers may do so while a refresh runs."""
-    path = published_path(marts_dir)
-    if not path.exists():
-        raise UsageError(f"no published mart at {path}: run `metiers refresh` first")
+def connect_published(
+    marts_dir: Path | None = None, candidate: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """Open the released file read-only (or, with `candidate`, the candidate waiting for a
+    release decision); many readers may do so while a refresh runs."""
+    if candidate:
+        path = candidate_path(marts_dir)
+        if not path.exists():
+            raise UsageError(
+                f"no candidate waits for a decision at {path} (see `metiers releases`)"
+            )
+    else:
+        path = published_path(marts_dir)
+        if not path.exists():
+            raise UsageError(f"no published mart at {path}: run `metiers refresh` first")
     return duckdb.connect(str(path), read_only=True)
 
 
@@ -57,7 +68,39 @@ def metier(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> tuple
     card = connection.sql(
         "SELECT * FROM metier_cards WHERE slug = ? AND lang = ?", params=[slug, lang]
     ).pl()
-    return figures.to_dicts()[0], card.to_dicts()[0]
+    return _with_revisions(connection, figures.to_dicts()[0], card.to_dicts()[0], lang)
+
+
+def revisions(connection: duckdb.DuckDBPyConnection, slug: str) -> dict[str, object]:
+    """Date of the latest revision of each revised figure of a métier (metier_revisions;
+    none in a file released before revisions were recorded, or in a candidate)."""
+    present = connection.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND table_name = 'metier_revisions'"
+    ).fetchall()[0][0]
+    if not present:
+        return {}
+    rows = connection.execute(
+        "SELECT figure, max(revised_on) FROM metier_revisions WHERE slug = ? GROUP BY figure",
+        [slug],
+    ).fetchall()
+    return dict(rows)
+
+
+def _with_revisions(
+    connection: duckdb.DuckDBPyConnection, figures: dict, card: dict, lang: str
+) -> tuple[dict, dict]:
+    """The revision marker ("révisé le 2 décembre 2026") on the card line of each revised
+    figure, so the text, the JSON, the API and the page all carry it; the date itself in
+    `<figure>_revised_on`."""
+    from metiers.methodology.figures import BY_NAME
+
+    for figure, revised_on in revisions(connection, figures["slug"]).items():
+        figures[f"{figure}_revised_on"] = revised_on
+        line = BY_NAME[figure].card_line if figure in BY_NAME else None
+        if line and card.get(line):
+            card[line] = display.revised(card[line], revised_on, lang)
+    return figures, card
 
 
 def context(connection: duckdb.DuckDBPyConnection, slug: str) -> list[dict]:

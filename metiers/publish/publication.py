@@ -30,7 +30,6 @@ from metiers.core.config import STORAGE_COMPATIBILITY_VERSION, Settings
 from metiers.core.errors import RefreshLocked, UsageError
 from metiers.core.faults import checkpoint
 from metiers.core.source_registry import load_change_threshold
-from metiers.core.timing import timed_stage
 from metiers.publish.changes import record_changes
 from metiers.publish.runs import RunRecord, read_runs, runs_table_rows
 from metiers.validate.intake import Intake
@@ -52,8 +51,11 @@ class Publication:
     flagged_changes: int = 0
     # What was wrong with the files of the sources left out, in words, with their reports.
     rejected: list[str] = field(default_factory=list)
-    # published: a new version; unchanged: no input changed, the published file was left.
+    # published: a new version released to readers; candidate: a new version waiting for a
+    # release decision (see metiers.publish.release); unchanged: no input changed.
     status: str = "published"
+    # The candidate's release policy said it needs a decision (waiting) or not.
+    needs_decision: bool = False
 
 
 @contextlib.contextmanager
@@ -243,8 +245,18 @@ def _record_runs(
         connection.execute("INSERT INTO meta_runs BY NAME SELECT * FROM frame")
 
 
-@timed_stage("publish")
-def publish(
+@dataclass(frozen=True)
+class Stamp:
+    """What stamping a build file gave it: its version, and its changes against the version
+    readers see."""
+
+    version: str
+    at: datetime
+    reference_year: int | None
+    flagged_changes: int
+
+
+def stamp(
     build_path: Path,
     intake: Intake,
     mart_outcomes: list[ValidationOutcome],
@@ -252,10 +264,10 @@ def publish(
     run_id: str,
     run: RunRecord | None = None,
     key: str = "",
-) -> Publication:
-    """Stamp the build file with its version, then atomically replace the published file.
-    `key` (see metiers.validate.intake_cache.build_key) lets the next refresh see nothing
-    changed."""
+) -> Stamp:
+    """Write the build file's version, validation results, run log and changes against the
+    released file (figure_changes). `key` (see metiers.validate.intake_cache.build_key) lets
+    the next refresh see nothing changed."""
     at = datetime.now(UTC)
     version = version_for(intake, at)
     if run is not None:
@@ -286,25 +298,34 @@ def publish(
             ],
         )
         connection.execute("CHECKPOINT")
-    # The history copies are made before the swap: if one fails, nothing is published.
+    return Stamp(version, at, reference_year, flagged)
+
+
+def go_live(path: Path, version: str, settings: Settings) -> None:
+    """Make the stamped file `path` the released one: its read-only copy into history first
+    (a failure there releases nothing and removes `path`), then one atomic rename. The
+    caller holds the refresh lock."""
     kept = history_path(settings, version)
     pending = _pending_path(kept)
+    # A version released again (a rollback) keeps its history entry exactly as it was.
+    already_kept = kept.is_file()
     try:
         _keep_current_in_history(settings)
-        _copy_read_only(build_path, pending)
+        if not already_kept:
+            _copy_read_only(path, pending)
     except OSError as error:
-        _discard(build_path)
+        _discard(path)
         _discard(pending)
         raise UsageError(
             f"could not keep version {version} in {settings.history_dir}: {error}; nothing "
             f"was published ({settings.published_path} is unchanged)"
         ) from error
     try:
-        swap_in(build_path, settings)
+        swap_in(path, settings)
     except Exception as error:
-        if build_path.exists():  # never renamed: the previous version is still the live one
+        if path.exists():  # never renamed: the previous version is still the live one
             _discard(pending)
-            _discard(build_path)
+            _discard(path)
             raise
         # Renamed: the new version is live; only syncing the folder failed.
         log.warning(
@@ -312,28 +333,22 @@ def publish(
         )
     # Live from here on: nothing below may fail the run.
     try:
-        _promote(pending, kept)
+        if not already_kept:
+            _promote(pending, kept)
     except OSError as error:
         # Its copy stays as .pending; the next publication names it before replacing it.
         log.warning("version %s is published; naming its history copy failed: %s", version, error)
-    if run is not None:
-        run.finish("published", version)
     _prune_history(settings)
-    return Publication(
-        version=version,
-        path=str(settings.published_path),
-        published_at=at.isoformat(),
-        reference_year=reference_year,
-        run_id=run_id,
-        excluded_sources=list(intake.excluded_sources),
-        flagged_changes=flagged,
-        rejected=[
-            f"{problem.describe()} (report: {item.report})"
-            for item in intake.files
-            if not item.accepted
-            for problem in item.problems
-        ],
-    )
+
+
+def rejected_files(intake: Intake) -> list[str]:
+    """What was wrong with the files of the sources left out, in words, with their reports."""
+    return [
+        f"{problem.describe()} (report: {item.report})"
+        for item in intake.files
+        if not item.accepted
+        for problem in item.problems
+    ]
 
 
 def history(settings: Settings) -> list[dict]:
@@ -371,7 +386,7 @@ def history(settings: Settings) -> list[dict]:
     return rows
 
 
-def check_mart_file(path: Path, version: str, named: Path) -> None:
+def check_mart_file(path: Path, version: str, named: Path, action: str = "rolled back") -> None:
     """Refuse a file that is not a whole, readable mart of `version`: it opens read-only,
     its meta_publication names `version`, it has metier_figures, and every table reads to
     its last row (DuckDB checks each block it reads). `named` is the file to name in the
@@ -390,49 +405,12 @@ def check_mart_file(path: Path, version: str, named: Path) -> None:
     except duckdb.Error as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UsageError(
-            f"history file {named} is not a readable mart ({reason}); nothing was rolled back"
+            f"history file {named} is not a readable mart ({reason}); nothing was {action}"
         ) from None
     if found != [version]:
         raise UsageError(
             f"history file {named} holds version {', '.join(map(str, found)) or 'none'}, "
-            f"not {version}; nothing was rolled back"
+            f"not {version}; nothing was {action}"
         )
     if "metier_figures" not in tables:
-        raise UsageError(
-            f"history file {named} has no metier_figures table; nothing was rolled back"
-        )
-
-
-def rollback(settings: Settings, version: str | None = None) -> str:
-    """Publish a version from history again, atomically; by default the one before the
-    current. The history file is copied, and the copy checked (version, readable tables)
-    before it is swapped in: a damaged or mislabelled entry is refused, the published file
-    left as it is. Returns the version now published."""
-    with refresh_lock(settings.marts_dir):
-        kept = history(settings)
-        if version is None:
-            older = [row for row in kept if not row.get("current") and "error" not in row]
-            current = next((row for row in kept if row.get("current")), None)
-            if current is not None:
-                older = [row for row in older if row["version"] < current["version"]]
-            if not older:
-                raise UsageError("no earlier version in history to roll back to")
-            version = older[0]["version"]
-        source = history_path(settings, version)
-        if source not in history_files(settings) or not source.is_file():
-            available = ", ".join(row["version"] for row in kept) or "none"
-            raise UsageError(f"version {version} is not in history (available: {available})")
-        staged = settings.marts_dir / f".rollback-{os.getpid()}.duckdb"
-        staged.unlink(missing_ok=True)
-        try:
-            # A writable copy of its own: the history file is only read, and what is checked
-            # is exactly what goes live.
-            try:
-                shutil.copyfile(source, staged)
-            except OSError as error:
-                raise UsageError(f"could not read history file {source}: {error}") from error
-            check_mart_file(staged, version, source)
-            swap_in(staged, settings)
-        finally:
-            staged.unlink(missing_ok=True)
-        return version
+        raise UsageError(f"history file {named} has no metier_figures table; nothing was {action}")

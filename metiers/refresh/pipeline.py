@@ -27,7 +27,8 @@ from metiers.core.config import Settings
 from metiers.core.errors import DataRejected, MetiersError
 from metiers.ingest.raw_files import discover, entry_reason, printable, relative_raw_path
 from metiers.ingest.sources.base import sha256_of
-from metiers.publish.publication import Publication, publish, refresh_lock, unchanged_publication
+from metiers.publish.publication import Publication, refresh_lock, unchanged_publication
+from metiers.publish.release import publish, release_due, unchanged_candidate
 from metiers.publish.runs import RunRecord, append_run
 from metiers.refresh.runner import PlainRunner, StageRunner
 from metiers.validate.intake import (
@@ -173,6 +174,7 @@ def refresh_if_unchanged(settings: Settings, trigger: str = "cli") -> Publicatio
     is left to the full refresh, which reports and records it."""
     if not settings.published_path.exists():
         return None
+    release_due(settings)
     with refresh_lock(settings.marts_dir):
         run = RunRecord.start(new_run_id(), False, trigger)
         with run.stage("discover"):
@@ -180,7 +182,10 @@ def refresh_if_unchanged(settings: Settings, trigger: str = "cli") -> Publicatio
                 items = hashed_raw_files(settings)
             except MetiersError:
                 return None
-            current = unchanged_publication(settings, build_key(items, settings), run.run_id)
+            key = build_key(items, settings)
+            current = unchanged_publication(settings, key, run.run_id) or unchanged_candidate(
+                settings, key, run.run_id
+            )
             if current is None:
                 return None
             intakes = [
@@ -231,6 +236,9 @@ def refresh_with(
     and builds everything."""
     log = runner.log
     check_registry(settings)
+    due = release_due(settings)
+    if due is not None:
+        log.info("embargo over: version %s released", due.version)
     with recorded_run(settings, full, trigger) as run:
         with run.stage("discover"):
             items = runner.run_stage("discover", hashed_raw_files, settings)
@@ -252,7 +260,12 @@ def refresh_with(
             for warning in run.warnings:
                 log.warning("optional %s", warning["message"])
             key = build_key(items, settings)
-            current = None if full else unchanged_publication(settings, key, run.run_id)
+            current = (
+                None
+                if full
+                else unchanged_publication(settings, key, run.run_id)
+                or unchanged_candidate(settings, key, run.run_id)
+            )
             if current is not None:
                 unchanged = True
                 run.finish("unchanged", current.version)
@@ -280,8 +293,16 @@ def refresh_with(
                     run,
                     key,
                 )
-            run.finish("published", publication.version)
-            log.info("published version %s to %s", publication.version, publication.path)
+            run.finish(publication.status, publication.version)
+            if publication.status == "candidate":
+                log.info(
+                    "candidate %s waits for a decision (%d flagged change(s)): %s",
+                    publication.version,
+                    publication.flagged_changes,
+                    publication.path,
+                )
+            else:
+                log.info("published version %s to %s", publication.version, publication.path)
             return publication
         finally:
             run.note_inputs(files, settings)
