@@ -34,7 +34,7 @@ NONE_COLOUR = "#ffffff"
 HATCH_ID = "map-hatch"
 HATCH_FILL = f"url(#{HATCH_ID})"
 LEGEND_LEFT = 380
-MAP_WIDTH = 640
+MAP_WIDTH = 700  # room in the legend for the longest reason (Dutch, secondary)
 
 
 @cache
