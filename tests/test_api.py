@@ -182,6 +182,7 @@ def test_openapi_schema_lists_every_endpoint(client: TestClient) -> None:
         "/metiers/{slug}/regions",
         "/metiers/{slug}/salaries",
         "/metiers/{slug}/trend",
+        "/metiers/{slug}/map.svg",
     ):
         assert "get" in paths[path]
 

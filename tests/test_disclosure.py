@@ -486,6 +486,7 @@ def test_sample_withheld_values_appear_nowhere_in_the_api_exports_or_page(
             for path in (
                 f"/metiers/{slug}", f"/metiers/{slug}/regions", f"/metiers/{slug}/salaries",
                 f"/metiers/{slug}/trend", f"/metiers/{slug}.html", f"/metiers/{slug}/trend.svg",
+                f"/metiers/{slug}/map.svg",
             ):  # fmt: skip
                 response = client.get(path, params={"lang": lang})
                 assert response.status_code == 200, (path, response.text[:200])
@@ -500,7 +501,7 @@ def test_sample_withheld_values_appear_nowhere_in_the_api_exports_or_page(
             if "slug" in frame.columns:
                 part = frame.filter(pl.col("slug") == slug)
                 assert_values_absent(part, values, f"{table}.parquet of {slug}")
-    assert checked >= 6 * 3 * 5
+    assert checked >= 7 * 3 * 5
 
 
 def test_sample_small_metiers_show_withheld_regions_in_the_api(bundled_mart) -> None:

@@ -98,7 +98,11 @@ def test_page_is_self_contained(pages: dict[str, str]) -> None:
         reader = read_card(html)
         assert reader.external == []
         assert all(link.startswith("#note-") for link in reader.links)
-        assert "url(" not in html
+        # A url() may only name a fragment of the page itself (the map's hatch pattern),
+        # never a file or an address, and that fragment must exist in the page.
+        for target in re.findall(r"url\(\s*([^)]*?)\s*\)", html):
+            assert re.fullmatch(r"#[\w-]+", target), target
+            assert f'id="{target[1:]}"' in html, target
         assert "@import" not in html
 
 

@@ -213,9 +213,16 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
         path.relative_to(PROJECT_ROOT).as_posix()
         for path in (PROJECT_ROOT / "metiers" / "present" / "templates").glob("*.j2")
     }
+    expected |= {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for path in (PROJECT_ROOT / "metiers" / "present" / "geometry").iterdir()
+    }
     assert {
         "metiers/present/templates/card.html.j2",
         "metiers/present/templates/trend.svg.j2",
+        "metiers/present/templates/map.svg.j2",
+        "metiers/present/geometry/be_nuts2.json",
+        "metiers/present/geometry/README.md",
     } <= expected
     assert {"metiers/sources.toml", "metiers/cli/__init__.py"} | expected <= names, sorted(
         expected - names

@@ -19,7 +19,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from metiers.methodology import cards, display
-from metiers.present import mart
+from metiers.present import belgium_map, mart
 
 CHART_WIDTH = 480
 CHART_HEIGHT = 200
@@ -141,9 +141,16 @@ def trend_svg(trend_rows: list[dict], lang: str) -> str:
 
 
 def card_html(
-    figures: dict, card: dict, trend_rows: list[dict], publication: dict, lang: str
+    figures: dict,
+    card: dict,
+    trend_rows: list[dict],
+    publication: dict,
+    lang: str,
+    regions_map: dict[str, Any] | None = None,
 ) -> str:
-    """The whole page: pure function of the mart's rows, so it is tested without a server."""
+    """The whole page: pure function of the mart's rows, so it is tested without a server.
+    `regions_map` is the map of Belgium's data (`belgium_map.map_data`), drawn in the
+    regions section when given."""
     numbers = _note_numbers(card, lang)
 
     def salary_line(line: str, text: str) -> dict[str, Any]:
@@ -214,6 +221,7 @@ def card_html(
         ],
         salary=salary,
         regions=regions,
+        regions_map=regions_map if regions else None,
         trend=trend,
         context_lines=(card.get("context") or "").splitlines(),
         vintage=card.get("vintage"),
@@ -226,10 +234,25 @@ def render(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
     """The page of one métier from the published mart (unknown slug: a usage error)."""
     figures, card = mart.metier(connection, slug, lang)
     return card_html(
-        figures, card, mart.trend(connection, slug, lang), mart.publication(connection), lang
+        figures,
+        card,
+        mart.trend(connection, slug, lang),
+        mart.publication(connection),
+        lang,
+        regions_map=belgium_map.belgium_map(connection, slug, lang),
     )
 
 
 def render_trend_svg(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
     """The trend chart alone, as an SVG file."""
     return SVG_DECLARATION + trend_svg(mart.trend(connection, slug, lang), lang)
+
+
+def map_svg(regions_map: dict[str, Any]) -> str:
+    """The map of Belgium (`belgium_map.map_data`) as an SVG element."""
+    return TEMPLATES.get_template("map.svg.j2").render(belgium_map=regions_map)
+
+
+def render_map_svg(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
+    """The map of Belgium alone, as an SVG file."""
+    return SVG_DECLARATION + map_svg(belgium_map.belgium_map(connection, slug, lang))

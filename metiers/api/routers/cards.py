@@ -81,6 +81,17 @@ async def trend_chart(request: Versioned, slug: SlugPath, lang: LangQuery = Lang
 
 
 @router.get(
+    "/metiers/{slug}/map.svg",
+    summary="The map of Belgium: the métier's share of its headcount per province (SVG)",
+    response_class=Response,
+    responses=text_ok(SVG),
+    openapi_extra=IF_NONE_MATCH,
+)
+async def regions_map(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
+    return await _rendered(request, "map.svg", page.render_map_svg, SVG, slug, lang)
+
+
+@router.get(
     "/metiers/{slug}",
     summary="The card of one métier",
     response_model=CardDocument,
