@@ -49,6 +49,7 @@ SLUG_OPERATIONS = {
     "GET /metiers/{slug}/salaries": "application/json",
     "GET /metiers/{slug}/trend": "application/json",
     "GET /metiers/{slug}/trend.svg": "image/svg+xml",
+    "GET /metiers/{slug}/salaries.svg": "image/svg+xml",
 }
 
 

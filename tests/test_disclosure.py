@@ -486,6 +486,7 @@ def test_sample_withheld_values_appear_nowhere_in_the_api_exports_or_page(
             for path in (
                 f"/metiers/{slug}", f"/metiers/{slug}/regions", f"/metiers/{slug}/salaries",
                 f"/metiers/{slug}/trend", f"/metiers/{slug}.html", f"/metiers/{slug}/trend.svg",
+                f"/metiers/{slug}/salaries.svg",
             ):  # fmt: skip
                 response = client.get(path, params={"lang": lang})
                 assert response.status_code == 200, (path, response.text[:200])

@@ -216,6 +216,7 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
     assert {
         "metiers/present/templates/card.html.j2",
         "metiers/present/templates/trend.svg.j2",
+        "metiers/present/templates/salary.svg.j2",
     } <= expected
     assert {"metiers/sources.toml", "metiers/cli/__init__.py"} | expected <= names, sorted(
         expected - names
