@@ -354,11 +354,15 @@ def test_every_chart_has_a_title_a_description_and_role_img(
         assert len(without_bands) < 5
 
 
-def test_every_page_names_its_language_and_weighs_under_60_kb(rendered: dict) -> None:
+def test_every_page_and_chart_names_its_language_and_pages_weigh_under_60_kb(
+    rendered: dict,
+) -> None:
     sizes = {}
     for (slug, lang), outputs in rendered.items():
         html = outputs["html"]
         assert re.search(r"<html lang=\"([a-z]+)\">", html).group(1) == lang
+        for chart in (outputs["salary"], outputs["trend"]):  # the SVG files served alone
+            assert re.search(r'<svg [^>]*xml:lang="([a-z]+)"', chart).group(1) == lang
         sizes[slug, lang] = len(html.encode("utf-8"))
     assert len(sizes) == 3 * len({slug for slug, _ in sizes}) >= 150
     heavy = {key: size for key, size in sizes.items() if size >= PAGE_LIMIT}

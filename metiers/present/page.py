@@ -93,6 +93,7 @@ def trend_chart(trend_rows: list[dict], lang: str, growth: dict | None = None) -
         "years": [],
         "scale": [],
         "label_y": CHART_HEIGHT - 8,
+        "lang": lang,
         "growth": None,
         "withheld": [],
         "description": display.label("trend", lang),
