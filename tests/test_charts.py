@@ -221,6 +221,23 @@ def test_salary_chart_of_rows_orders_bands_and_hides_withheld_values() -> None:
     assert charts.salary_chart(rows, 2023, "en") is None
 
 
+def test_salary_chart_escapes_what_the_mart_gives() -> None:
+    """A band name or a withheld reason holding markup is written as text."""
+    rows = [
+        {"band": "<script>alert(1)</script>", "year": 2025, "p10": 1.0, "median": 2.0,
+         "p90": 3.0},
+        {"band": "3-9", "year": 2025, "p10": None, "median": None, "p90": None,
+         "suppressed": "<b onmouseover=x>primary</b>: fewer than 10 records"},
+    ]  # fmt: skip
+    svg = page.salary_svg(charts.salary_chart(rows, 2025, "fr"))
+    assert "<script>" not in svg and "<b " not in svg
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    assert [band["attrs"]["data-band"] for band in read_bands(svg)] == [
+        "3-9",
+        "<script>alert(1)</script>",
+    ]
+
+
 # -- the trend chart's growth period ------------------------------------------------------
 
 

@@ -39,9 +39,16 @@ def nice_ticks(maximum: float, most: int = 5) -> list[float]:
     return [round(step * index, 10) for index in range(count + 1)]
 
 
-def band_order(band: str) -> int:
-    """'0-2' < '3-9' < '10+': by the first year of the band, not alphabetically."""
-    return int(band.split("-")[0].rstrip("+"))
+def band_order(band: str) -> tuple[int, str]:
+    """'0-2' < '3-9' < '10+': by the first year of the band, not alphabetically; a band
+    named otherwise comes last, by name."""
+    first = band.split("-")[0].rstrip("+")
+    return (int(first), band) if first.isdigit() else (10**9, band)
+
+
+def _published(row: dict) -> bool:
+    """A band is drawn with its values only when the mart gives all three of them."""
+    return all(row.get(name) is not None for name in ("p10", "median", "p90"))
 
 
 def _amount(value: float) -> str:
@@ -61,7 +68,7 @@ def salary_chart(rows: list[dict], year: int | None, lang: str) -> dict[str, Any
         return None
     plot_width = SALARY_WIDTH - SALARY_LEFT - SALARY_RIGHT
     axis_y = SALARY_TOP + SALARY_ROW * len(bands) + 2
-    published = [row for row in bands if row["median"] is not None]
+    published = [row for row in bands if _published(row)]
     ticks = nice_ticks(max(row["p90"] for row in published)) if published else []
     scale_max = ticks[-1] if ticks else 1.0
     withheld_word = display.label("not_published", lang)
@@ -101,7 +108,7 @@ def salary_chart(rows: list[dict], year: int | None, lang: str) -> dict[str, Any
             "text_x": SALARY_LEFT,
             "text_y": top + 4 + BAR_HEIGHT + 14,
         }
-        if row["median"] is None:
+        if not _published(row):
             reason = cards.withheld_reason(row, "", lang) or row.get("suppressed_reason")
             text = f"{withheld_word}: {reason}" if reason else withheld_word
             band |= {"withheld": True, "width": plot_width, "text": text}
