@@ -170,6 +170,12 @@ def test_html_card_and_svg(client: TestClient) -> None:
     chart = client.get(f"/metiers/{SEED_SLUG}/trend.svg")
     assert chart.headers["content-type"].startswith("image/svg+xml")
     assert chart.text.count("<circle") == len(raw_headcounts("2654.2"))
+    salaries = client.get(f"/metiers/{SEED_SLUG}/salaries.svg", params={"lang": "nl"})
+    assert salaries.status_code == 200
+    assert salaries.headers["content-type"].startswith("image/svg+xml")
+    assert salaries.text.startswith("<?xml") and 'role="img"' in salaries.text
+    assert 'data-band="3-9"' in salaries.text and "niet gepubliceerd" in salaries.text
+    assert client.get("/metiers/directeur-postprod/salaries.svg").status_code == 404
 
 
 def test_openapi_schema_lists_every_endpoint(client: TestClient) -> None:
@@ -183,6 +189,7 @@ def test_openapi_schema_lists_every_endpoint(client: TestClient) -> None:
         "/metiers/{slug}/salaries",
         "/metiers/{slug}/trend",
         "/metiers/{slug}/map.svg",
+        "/metiers/{slug}/salaries.svg",
     ):
         assert "get" in paths[path]
 

@@ -50,6 +50,7 @@ SLUG_OPERATIONS = {
     "GET /metiers/{slug}/trend": "application/json",
     "GET /metiers/{slug}/trend.svg": "image/svg+xml",
     "GET /metiers/{slug}/map.svg": "image/svg+xml",
+    "GET /metiers/{slug}/salaries.svg": "image/svg+xml",
 }
 
 

@@ -223,6 +223,7 @@ def test_the_wheel_holds_the_package_resources_and_nothing_else_at_top_level(
         "metiers/present/templates/map.svg.j2",
         "metiers/present/geometry/be_nuts2.json",
         "metiers/present/geometry/README.md",
+        "metiers/present/templates/salary.svg.j2",
     } <= expected
     assert {"metiers/sources.toml", "metiers/cli/__init__.py"} | expected <= names, sorted(
         expected - names

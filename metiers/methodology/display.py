@@ -103,6 +103,14 @@ LABELS = {
         "map_above": "{low}% ou plus",
         "map_none": "aucun dans le registre",
         "map_hatched": "Hachuré : non publié",
+        "salary_chart": "Salaire brut mensuel par expérience ({year})",
+        "salary_band": "{band} ans",
+        "salary_values": "P10 {p10} · médiane {median} · P90 {p90}",
+        "salary_values_long": "médiane {median}, 10e centile {p10}, 90e centile {p90}",
+        "salary_legend": (
+            "Barre: salaire médian; trait: du 10e au 90e centile; hachures: non publié"
+        ),
+        "trend_growth": "{growth} {period}: {shown}",
     },
     "nl": {
         "box_title": "Het beroep in cijfers (België {year})",
@@ -147,6 +155,15 @@ LABELS = {
         "map_above": "{low}% of meer",
         "map_none": "niemand in het register",
         "map_hatched": "Gearceerd: niet gepubliceerd",
+        "salary_chart": "Bruto maandloon volgens ervaring ({year})",
+        "salary_band": "{band} jaar",
+        "salary_values": "P10 {p10} · mediaan {median} · P90 {p90}",
+        "salary_values_long": "mediaan {median}, 10e percentiel {p10}, 90e percentiel {p90}",
+        "salary_legend": (
+            "Balk: mediaanloon; lijn: van het 10e tot het 90e percentiel; "
+            "arcering: niet gepubliceerd"
+        ),
+        "trend_growth": "{growth} {period}: {shown}",
     },
     "en": {
         "box_title": "The occupation in figures (Belgium {year})",
@@ -191,6 +208,14 @@ LABELS = {
         "map_above": "{low}% or more",
         "map_none": "none in the register",
         "map_hatched": "Hatched: not published",
+        "salary_chart": "Gross monthly salary by experience ({year})",
+        "salary_band": "{band} years",
+        "salary_values": "P10 {p10} · median {median} · P90 {p90}",
+        "salary_values_long": "median {median}, 10th percentile {p10}, 90th percentile {p90}",
+        "salary_legend": (
+            "Bar: median salary; line: 10th to 90th percentile; hatching: not published"
+        ),
+        "trend_growth": "{growth} {period}: {shown}",
     },
 }
 

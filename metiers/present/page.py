@@ -12,14 +12,15 @@ markup is shown as text, never run in the content team's CMS.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from metiers.methodology import cards, display
-from metiers.present import belgium_map, mart
+from metiers.present import belgium_map, charts, mart
+from metiers.present.charts import nice_ticks  # the y axis of the trend chart too
 
 CHART_WIDTH = 480
 CHART_HEIGHT = 200
@@ -63,9 +64,20 @@ def _note(line: str, numbers: dict[str, int], lang: str) -> dict[str, Any]:
     return {"note": number, "note_title": title}
 
 
-def trend_chart(trend_rows: list[dict], lang: str) -> dict[str, Any]:
+def growth_span(period: str | None) -> tuple[int, int] | None:
+    """The first and last year of a figure's period ('2020-2025', or one year '2025')."""
+    parts = (period or "").split("-")
+    if not all(part.strip().isdigit() for part in parts) or len(parts) > 2:
+        return None
+    return int(parts[0]), int(parts[-1])
+
+
+def trend_chart(trend_rows: list[dict], lang: str, growth: dict | None = None) -> dict[str, Any]:
     """Headcount per year as the chart template draws it: coordinates, and one line per run
-    of published years, so a withheld year leaves a gap in the line."""
+    of published years, so a withheld year leaves a gap in the line (and a hatched column).
+
+    `growth` ({"period": "2020-2025", "shown": "+5%" or None}) marks the years the growth
+    rate spans: a shaded band between its first and last year, named above the plot."""
     left, top = CHART_LEFT, CHART_TOP
     width = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
     height = CHART_HEIGHT - CHART_TOP - CHART_BOTTOM
@@ -81,6 +93,10 @@ def trend_chart(trend_rows: list[dict], lang: str) -> dict[str, Any]:
         "years": [],
         "scale": [],
         "label_y": CHART_HEIGHT - 8,
+        "lang": lang,
+        "growth": None,
+        "withheld": [],
+        "description": display.label("trend", lang),
     }
     years = [row["year"] for row in trend_rows]
     values = [row["headcount"] for row in trend_rows if row["headcount"] is not None]
@@ -111,6 +127,23 @@ def trend_chart(trend_rows: list[dict], lang: str) -> dict[str, Any]:
             }
         chart["years"].append({"x": x_of(index), "year": row["year"], "point": point})
     chart["lines"] = [" ".join(points) for points in segments if len(points) > 1]
+    column = max(step / 2, 12.0)
+    for year in chart["years"]:
+        if year["point"] is None:  # the column of a withheld year, kept inside the plot
+            x1 = max(float(left), year["x"] - column / 2)
+            x2 = min(float(left + width), year["x"] + column / 2)
+            chart["withheld"].append(
+                {"x": round(x1, 1), "width": round(x2 - x1, 1), "year": year["year"]}
+            )
+    chart["growth"] = _growth_mark(growth, years, x_of, lang)
+    withheld_word = display.label("not_published", lang)
+    chart["description"] = "{}: {}.".format(
+        display.label("trend_caption", lang, first=years[0], last=years[-1]),
+        ", ".join(
+            f"{year['year']} {year['point']['shown'] if year['point'] else withheld_word}"
+            for year in chart["years"]
+        ),
+    ) + (f" {chart['growth']['text']}." if chart["growth"] else "")
     chart["scale"] = [
         {
             "x": left - 6,
@@ -123,21 +156,51 @@ def trend_chart(trend_rows: list[dict], lang: str) -> dict[str, Any]:
     return chart
 
 
-def nice_ticks(maximum: float, most: int = 5) -> list[float]:
-    """The y axis' ticks: 0 and steps of 1, 2 or 5 times a power of ten, up to the first at or
-    above `maximum`, in at most `most` steps (a reader can interpolate between them)."""
-    if maximum <= 0:
-        return [0.0, 1.0]
-    wanted = maximum / most
-    magnitude = 10 ** math.floor(math.log10(wanted))
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= wanted * (1 - 1e-12))
-    count = max(1, math.ceil(maximum / step - 1e-9))
-    return [round(step * index, 10) for index in range(count + 1)]
+def _growth_mark(
+    growth: dict | None, years: list[int], x_of: Callable[[int], float], lang: str
+) -> dict[str, Any] | None:
+    """The band of the years the growth rate spans, clipped to the chart's years; none when
+    the period is unknown or lies outside the chart."""
+    span = growth_span((growth or {}).get("period"))
+    if span is None:
+        return None
+    inside = [index for index, year in enumerate(years) if span[0] <= year <= span[1]]
+    if not inside:
+        return None
+    x1, x2 = x_of(inside[0]), x_of(inside[-1])
+    shown = growth.get("shown") or display.label("not_published", lang)
+    text = display.label(
+        "trend_growth",
+        lang,
+        growth=display.label("growth", lang),
+        period=growth["period"],
+        shown=shown,
+    )
+    right_half = x1 > CHART_WIDTH / 2
+    return {
+        "x": x1,
+        "width": round(x2 - x1, 1),
+        "x2": x2,
+        "first": years[inside[0]],
+        "last": years[inside[-1]],
+        "text": text,
+        "text_x": x2 if right_half else x1,
+        "anchor": "end" if right_half else "start",
+        "text_y": CHART_TOP - 4,
+    }
 
 
-def trend_svg(trend_rows: list[dict], lang: str) -> str:
+def trend_svg(trend_rows: list[dict], lang: str, growth: dict | None = None) -> str:
     """Headcount per year as a line chart; withheld years leave a gap in the line."""
-    return TEMPLATES.get_template("trend.svg.j2").render(chart=trend_chart(trend_rows, lang))
+    return TEMPLATES.get_template("trend.svg.j2").render(
+        chart=trend_chart(trend_rows, lang, growth)
+    )
+
+
+def growth_of(figures: dict, card: dict) -> dict | None:
+    """The growth rate's period (metier_figures.growth_rate_period) and its card string."""
+    period = figures.get("growth_rate_period")
+    return {"period": period, "shown": card.get("growth")} if period else None
 
 
 def card_html(
@@ -147,16 +210,22 @@ def card_html(
     publication: dict,
     lang: str,
     regions_map: dict[str, Any] | None = None,
+    salary_rows: list[dict] | None = None,
 ) -> str:
     """The whole page: pure function of the mart's rows, so it is tested without a server.
     `regions_map` is the map of Belgium's data (`belgium_map.map_data`), drawn in the
-    regions section when given."""
+    regions section when given. `salary_rows` (metier_salaries, mart.salaries) draw the
+    salary chart of the reference year; without them the salary section has its lines
+    only."""
     numbers = _note_numbers(card, lang)
 
-    def salary_line(line: str, text: str) -> dict[str, Any]:
-        return {"line": line, "label": display.label(line, lang), "text": text} | _note(
-            line, numbers, lang
-        )
+    def salary_line(line: str, text: str, withheld: bool = False) -> dict[str, Any]:
+        return {
+            "line": line,
+            "label": display.label(line, lang),
+            "text": text,
+            "withheld": withheld,
+        } | _note(line, numbers, lang)
 
     entry = card.get("salary_entry")
     entry_text = (
@@ -168,13 +237,17 @@ def card_html(
     senior_text = senior or _withheld(figures, "salary_senior", lang)
     if senior and card.get("salary_senior_max"):
         senior_text += f" ({card['salary_senior_max']})"
-    salary = [salary_line("salary_entry", entry_text), salary_line("salary_senior", senior_text)]
+    salary = [
+        salary_line("salary_entry", entry_text, not entry),
+        salary_line("salary_senior", senior_text, not senior),
+    ]
     if card.get("freelance_rate"):
         salary.append(salary_line("freelance_rate", card["freelance_rate"]))
     salary.append(
         salary_line(
             "share_self_employed",
             card.get("share_self_employed") or _withheld(figures, "share_self_employed", lang),
+            not card.get("share_self_employed"),
         )
     )
 
@@ -194,7 +267,11 @@ def card_html(
         withheld_years = [str(row["year"]) for row in trend_rows if row["headcount"] is None]
         if withheld_years:
             caption += "; " + display.label("trend_withheld", lang, years=", ".join(withheld_years))
-        trend = {"chart": trend_chart(trend_rows, lang), "caption": caption}
+        trend = {
+            "chart": trend_chart(trend_rows, lang, growth_of(figures, card)),
+            "caption": caption,
+        }
+    salary_chart = charts.salary_chart(salary_rows or [], figures.get("reference_year"), lang)
 
     published_at = publication.get("published_at")
     date = published_at.date().isoformat() if hasattr(published_at, "date") else ""
@@ -220,6 +297,7 @@ def card_html(
             for line in cards.BOX_LINES
         ],
         salary=salary,
+        salary_chart=salary_chart,
         regions=regions,
         regions_map=regions_map if regions else None,
         trend=trend,
@@ -240,12 +318,27 @@ def render(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
         mart.publication(connection),
         lang,
         regions_map=belgium_map.belgium_map(connection, slug, lang),
+        salary_rows=mart.salaries(connection, slug, lang),
     )
 
 
 def render_trend_svg(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
-    """The trend chart alone, as an SVG file."""
-    return SVG_DECLARATION + trend_svg(mart.trend(connection, slug, lang), lang)
+    """The trend chart alone, as an SVG file, with the growth period marked."""
+    figures, card = mart.metier(connection, slug, lang)
+    rows = mart.trend(connection, slug, lang)
+    return SVG_DECLARATION + trend_svg(rows, lang, growth_of(figures, card))
+
+
+def salary_svg(chart: dict[str, Any]) -> str:
+    """The salary chart (metiers.present.charts.salary_chart) as SVG markup."""
+    return TEMPLATES.get_template("salary.svg.j2").render(chart=chart)
+
+
+def render_salary_svg(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
+    """The salary chart of the reference year alone, as an SVG file; a métier without wage
+    bands that year gets a chart saying so."""
+    chart = charts.reference_salary_chart(connection, slug, lang)
+    return SVG_DECLARATION + salary_svg(chart or charts.empty_salary_chart(lang))
 
 
 def map_svg(regions_map: dict[str, Any]) -> str:

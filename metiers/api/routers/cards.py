@@ -1,4 +1,4 @@
-"""`GET /metiers/{slug}...`: one métier's card (JSON, HTML page, trend chart) and its
+"""`GET /metiers/{slug}...`: one métier's card (JSON, HTML page, trend and salary charts) and its
 tables (regions, salaries, trend). Every body is built once per published version."""
 
 from __future__ import annotations
@@ -89,6 +89,17 @@ async def trend_chart(request: Versioned, slug: SlugPath, lang: LangQuery = Lang
 )
 async def regions_map(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
     return await _rendered(request, "map.svg", page.render_map_svg, SVG, slug, lang)
+
+
+@router.get(
+    "/metiers/{slug}/salaries.svg",
+    summary="The salary chart by experience band (SVG)",
+    response_class=Response,
+    responses=text_ok(SVG),
+    openapi_extra=IF_NONE_MATCH,
+)
+async def salary_chart(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
+    return await _rendered(request, "salaries-svg", page.render_salary_svg, SVG, slug, lang)
 
 
 @router.get(
