@@ -141,9 +141,15 @@ def trend_svg(trend_rows: list[dict], lang: str) -> str:
 
 
 def card_html(
-    figures: dict, card: dict, trend_rows: list[dict], publication: dict, lang: str
+    figures: dict,
+    card: dict,
+    trend_rows: list[dict],
+    publication: dict,
+    lang: str,
+    index_href: str | None = None,
 ) -> str:
-    """The whole page: pure function of the mart's rows, so it is tested without a server."""
+    """The whole page: pure function of the mart's rows, so it is tested without a server.
+    With `index_href`, the page links back to the index of every métier there."""
     numbers = _note_numbers(card, lang)
 
     def salary_line(line: str, text: str) -> dict[str, Any]:
@@ -219,14 +225,23 @@ def card_html(
         vintage=card.get("vintage"),
         footnotes=(card.get("footnotes") or "").splitlines(),
         stamp=display.label("publication", lang, version=version, date=date),
+        index_href=index_href,
+        back_label=display.label("all_metiers", lang),
     )
 
 
-def render(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
+def render(
+    connection: duckdb.DuckDBPyConnection, slug: str, lang: str, index_href: str | None = None
+) -> str:
     """The page of one métier from the published mart (unknown slug: a usage error)."""
     figures, card = mart.metier(connection, slug, lang)
     return card_html(
-        figures, card, mart.trend(connection, slug, lang), mart.publication(connection), lang
+        figures,
+        card,
+        mart.trend(connection, slug, lang),
+        mart.publication(connection),
+        lang,
+        index_href=index_href,
     )
 
 
