@@ -198,6 +198,11 @@ def write_site(marts_dir: Path | None, out_dir: Path, languages: Iterable[str]) 
         files = site_files(connection, languages)
         publication = mart.publication(connection)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(out_dir.parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{out_dir} cannot be replaced: the site is written beside it first, in "
+            f"{out_dir.parent}, which cannot be written"
+        )
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.metiers-site-", dir=out_dir.parent))
     try:
         for path, body in files.items():
