@@ -399,3 +399,27 @@ def test_index_responses_conform_to_the_schema(bundled_mart: Settings) -> None:
         response = case.call()
         assert response.status_code == status, query
         conforms(case, response)
+
+
+def test_index_escapes_titles_and_links_every_card() -> None:
+    """The page as a pure function of rows: markup in a title is text, and each row links to
+    its card once."""
+    from metiers.present import index
+
+    rows = [
+        {
+            "slug": "x",
+            "title": '<script>alert("x")</script>',
+            "trend": [(2024, 10.0), (2025, None)],
+            **{column.value: None for column in index.NUMERIC_COLUMNS},
+            **{f"{column.value}_suppressed": None for column in index.NUMERIC_COLUMNS},
+        }
+    ]
+    html = index.index_html(
+        rows, {"version": "v1", "reference_year": 2025}, "en", index.ServerLinks()
+    )
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    page = read_page(html)
+    assert page.links.count("/metiers/x.html?lang=en") == 1
+    assert page.rows[0]["withheld"] == {"headcount", "growth", "salary_entry", "salary_senior"}
