@@ -52,6 +52,8 @@ SLUG_OPERATIONS = {
     "GET /metiers/{slug}/map.svg": "image/svg+xml",
     "GET /metiers/{slug}/salaries.svg": "image/svg+xml",
 }
+# Pages that are not a métier's: the index of every métier.
+PAGE_OPERATIONS = {"GET /": "text/html"}
 
 
 def catalogue_slugs() -> list[str]:
@@ -86,7 +88,7 @@ def conforms(case, response, *, server_error_allowed: bool = False) -> None:
 
 
 def test_schema_covers_every_endpoint(operations: dict) -> None:
-    assert {"GET /health", "GET /metiers", *SLUG_OPERATIONS} <= set(operations)
+    assert {"GET /health", "GET /metiers", *SLUG_OPERATIONS, *PAGE_OPERATIONS} <= set(operations)
 
 
 def test_every_response_with_a_body_declares_its_schema(bundled_mart: Settings) -> None:
@@ -104,9 +106,9 @@ def test_every_response_with_a_body_declares_its_schema(bundled_mart: Settings) 
             assert others == [], where
             if media_type == "application/json":
                 assert content["schema"]["$ref"].startswith("#/components/schemas/"), where
-            else:  # the page and the chart only
+            else:  # the pages and the chart only
                 assert status == "200", where
-                assert SLUG_OPERATIONS[f"GET {path}"] == media_type, where
+                assert {**SLUG_OPERATIONS, **PAGE_OPERATIONS}[f"GET {path}"] == media_type, where
 
 
 @pytest.mark.slow  # every métier of the sample, six operations, three languages

@@ -16,7 +16,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer
 
-from metiers.cli import history, prefect_server, read, refresh, release, serve
+from metiers.cli import history, prefect_server, read, refresh, release, serve, site
 from metiers.cli.failures import ErrorHandlingGroup
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.add_typer(history.app)
 app.add_typer(release.app)
 app.add_typer(serve.app)
 app.add_typer(prefect_server.app, name="prefect")
+app.add_typer(site.app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

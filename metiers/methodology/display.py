@@ -219,6 +219,77 @@ LABELS = {
     },
 }
 
+# Words of the index of every métier and of the static site (`metiers site`), merged into
+# LABELS: kept in their own table so the card's words above stay as they are.
+INDEX_LABELS = {
+    "fr": {
+        "index_title": "Les métiers en chiffres",
+        "index_intro": (
+            "Tous les métiers, avec leurs effectifs, leur croissance et leurs salaires médians."
+        ),
+        "metier": "Métier",
+        "salary_entry_median": "Salaire médian débutant",
+        "salary_senior_median": "Salaire médian expérimenté",
+        "sparkline": "Tendance",
+        "search": "Rechercher un métier",
+        "search_button": "Rechercher",
+        "search_reset": "Tout afficher",
+        "results": "Métiers : {count}",
+        "results_for": "Métiers trouvés pour « {query} » : {count}",
+        "no_results": "Aucun métier ne correspond à « {query} ».",
+        "sort_by": "Trier par {column}",
+        "ascending": "croissant",
+        "descending": "décroissant",
+        "all_metiers": "Tous les métiers",
+        "languages": "Langues",
+        "reference_year": "Année de référence {year}",
+    },
+    "nl": {
+        "index_title": "De beroepen in cijfers",
+        "index_intro": (
+            "Alle beroepen, met hun aantal professionals, hun groei en hun mediaanlonen."
+        ),
+        "metier": "Beroep",
+        "salary_entry_median": "Mediaanloon starter",
+        "salary_senior_median": "Mediaanloon ervaren",
+        "sparkline": "Trend",
+        "search": "Een beroep zoeken",
+        "search_button": "Zoeken",
+        "search_reset": "Alles tonen",
+        "results": "Beroepen: {count}",
+        "results_for": "Beroepen gevonden voor „{query}”: {count}",
+        "no_results": "Geen beroep komt overeen met „{query}”.",
+        "sort_by": "Sorteren op {column}",
+        "ascending": "oplopend",
+        "descending": "aflopend",
+        "all_metiers": "Alle beroepen",
+        "languages": "Talen",
+        "reference_year": "Referentiejaar {year}",
+    },
+    "en": {
+        "index_title": "Occupations in figures",
+        "index_intro": "Every occupation, with its headcount, growth and median salaries.",
+        "metier": "Occupation",
+        "salary_entry_median": "Median entry salary",
+        "salary_senior_median": "Median experienced salary",
+        "sparkline": "Trend",
+        "search": "Search an occupation",
+        "search_button": "Search",
+        "search_reset": "Show all",
+        "results": "Occupations: {count}",
+        "results_for": "Occupations found for “{query}”: {count}",
+        "no_results": "No occupation matches “{query}”.",
+        "sort_by": "Sort by {column}",
+        "ascending": "ascending",
+        "descending": "descending",
+        "all_metiers": "All occupations",
+        "languages": "Languages",
+        "reference_year": "Reference year {year}",
+    },
+}
+for _lang, _words in INDEX_LABELS.items():
+    LABELS[_lang].update(_words)
+
 RATE_UNITS = {
     "eur_per_week": {"fr": "semaine", "nl": "week", "en": "week"},
     "eur_per_day": {"fr": "jour", "nl": "dag", "en": "day"},

@@ -211,12 +211,13 @@ def card_html(
     lang: str,
     regions_map: dict[str, Any] | None = None,
     salary_rows: list[dict] | None = None,
+    index_href: str | None = None,
 ) -> str:
     """The whole page: pure function of the mart's rows, so it is tested without a server.
     `regions_map` is the map of Belgium's data (`belgium_map.map_data`), drawn in the
     regions section when given. `salary_rows` (metier_salaries, mart.salaries) draw the
     salary chart of the reference year; without them the salary section has its lines
-    only."""
+    only. With `index_href`, the page links back to the index of every métier there."""
     numbers = _note_numbers(card, lang)
 
     def salary_line(line: str, text: str, withheld: bool = False) -> dict[str, Any]:
@@ -305,10 +306,14 @@ def card_html(
         vintage=card.get("vintage"),
         footnotes=(card.get("footnotes") or "").splitlines(),
         stamp=display.label("publication", lang, version=version, date=date),
+        index_href=index_href,
+        back_label=display.label("all_metiers", lang),
     )
 
 
-def render(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
+def render(
+    connection: duckdb.DuckDBPyConnection, slug: str, lang: str, index_href: str | None = None
+) -> str:
     """The page of one métier from the published mart (unknown slug: a usage error)."""
     figures, card = mart.metier(connection, slug, lang)
     return card_html(
@@ -319,6 +324,7 @@ def render(connection: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
         lang,
         regions_map=belgium_map.belgium_map(connection, slug, lang),
         salary_rows=mart.salaries(connection, slug, lang),
+        index_href=index_href,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metiers.api.routers import cards, catalogue, health
+from metiers.api.routers import cards, catalogue, health, index
 
 # `cards` declares /metiers/{slug}.html before /metiers/{slug}, which would take it.
-ROUTERS = (health.router, catalogue.router, cards.router)
+ROUTERS = (health.router, catalogue.router, cards.router, index.router)

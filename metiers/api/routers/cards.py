@@ -66,7 +66,12 @@ async def _rendered(
     openapi_extra=IF_NONE_MATCH,
 )
 async def card_page(request: Versioned, slug: SlugPath, lang: LangQuery = Lang.fr) -> Response:
-    return await _rendered(request, "html", page.render, HTML, slug, lang)
+    return await _rendered(request, "html", _page_with_index_link, HTML, slug, lang)
+
+
+def _page_with_index_link(cursor: duckdb.DuckDBPyConnection, slug: str, lang: str) -> str:
+    """The card page as served: it links back to the index at `/`."""
+    return page.render(cursor, slug, lang, index_href=f"/?lang={lang}")
 
 
 @router.get(
