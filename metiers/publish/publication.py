@@ -1,4 +1,5 @@
-"""Publish: stamp the validated build file and swap it in with one atomic rename.
+"""Publish: stamp the validated build file, and swap a released version in with one atomic
+rename (which version, and when, is metiers.publish.release's decision).
 
 Readers that opened the previous file keep reading it until they reconnect; new readers get
 the new one whole. Publication is all or nothing: every version is copied into history/ (a

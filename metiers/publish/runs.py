@@ -33,7 +33,8 @@ class RunRecord:
     mode: str  # incremental or full
     trigger: str  # cli, flow, deployment (the schedule served by `metiers schedule`), bench
     ended_at: str | None = None
-    status: str = "running"  # published, unchanged, rejected, failed
+    # published, candidate (waits for a release decision), unchanged, rejected, failed
+    status: str = "running"
     version: str | None = None
     failed_task: str | None = None
     error: str | None = None

@@ -23,7 +23,7 @@ COMMENT ON TABLE meta_runs IS 'Every refresh run up to the one that published th
 COMMENT ON COLUMN meta_runs.run_id IS 'Id of the run (UTC start time and a random suffix); names its quarantine and validation folders.';
 COMMENT ON COLUMN meta_runs.started_at IS 'When the run started.';
 COMMENT ON COLUMN meta_runs.ended_at IS 'When the run ended; for the publishing run, when it swapped the file in.';
-COMMENT ON COLUMN meta_runs.status IS 'published (a new version), unchanged (no input changed: nothing rebuilt or rewritten), rejected (data failed validation: nothing published) or failed (a task raised: nothing published).';
+COMMENT ON COLUMN meta_runs.status IS 'published (a new version released), candidate (a new version waiting for a release decision), unchanged (no input changed: nothing rebuilt or rewritten), rejected (data failed validation: nothing published) or failed (a task raised: nothing published).';
 COMMENT ON COLUMN meta_runs.mode IS 'incremental (unchanged files reused) or full (--full: everything read again).';
 COMMENT ON COLUMN meta_runs.trigger IS 'What started the run: cli (metiers refresh), flow (the Prefect flow called from Python), deployment (a scheduled or manually triggered run of the deployment that metiers schedule serves) or bench (bench/refresh_incremental.py).';
 COMMENT ON COLUMN meta_runs.version IS 'Version the run published, or the one it left in place when unchanged.';
