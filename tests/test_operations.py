@@ -12,7 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rawdata import person, write_catalogue, write_facts, write_register
+from rawdata import (
+    person,
+    sources_releasing_everything,
+    write_catalogue,
+    write_facts,
+    write_register,
+)
 from typer.testing import CliRunner
 
 from metiers.cli import app
@@ -66,9 +72,14 @@ def query(settings: Settings, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def three_refreshes(tmp_path_factory: pytest.TempPathFactory):
     """First refresh, a second with nothing changed, a third after one register year grew
-    from 12 to 20 persons."""
+    from 12 to 20 persons. Every version is released at once (release policy `never`): these
+    tests are about what a refresh reads again, not about release decisions."""
     root = tmp_path_factory.mktemp("operations")
-    settings = Settings(raw_dir=root / "raw", marts_dir=root / "marts")
+    settings = Settings(
+        raw_dir=root / "raw",
+        marts_dir=root / "marts",
+        sources_file=sources_releasing_everything(root),
+    )
     small_raw(settings.raw_dir)
     first = run_refresh(settings)
     after_first = file_state(settings.published_path)
@@ -159,7 +170,11 @@ def test_a_lost_staging_batch_is_read_again(tmp_path: Path) -> None:
 
 
 def test_changed_rules_or_settings_invalidate_what_was_reused(tmp_path: Path) -> None:
-    settings = Settings(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
+    settings = Settings(
+        raw_dir=tmp_path / "raw",
+        marts_dir=tmp_path / "marts",
+        sources_file=sources_releasing_everything(tmp_path),  # newly withheld: released at once
+    )
     small_raw(settings.raw_dir)
     path = settings.raw_dir / "register" / "register_2024.parquet"
     key = intake_key("register", path, "a" * 64, settings)
@@ -168,7 +183,12 @@ def test_changed_rules_or_settings_invalidate_what_was_reused(tmp_path: Path) ->
         "register", path, "a" * 64, Settings(raw_dir=settings.raw_dir, staging_dir=tmp_path / "s")
     )
     run_refresh(settings)
-    stricter = Settings(raw_dir=settings.raw_dir, marts_dir=settings.marts_dir, min_records=13)
+    stricter = Settings(
+        raw_dir=settings.raw_dir,
+        marts_dir=settings.marts_dir,
+        min_records=13,
+        sources_file=settings.sources_file,
+    )
     result = run_refresh(stricter)
     assert result.status == "published", "a new disclosure threshold rebuilds the marts"
     # 12 persons a year is now below the threshold: the headcount is withheld.

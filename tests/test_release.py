@@ -31,6 +31,7 @@ from metiers.cli import app
 from metiers.core.config import Settings
 from metiers.core.errors import UsageError
 from metiers.publish import release as releases
+from metiers.publish.runs import read_runs
 from metiers.refresh.pipeline import run_refresh
 
 pytestmark = pytest.mark.slow  # refreshes of their own
@@ -223,6 +224,20 @@ def test_release_shows_the_candidate_with_notes_and_revision_markers(
             "ORDER BY slug, indicator"
         ).fetchall()
     assert decisions[-1] == ("approved", second, "editor", "checked against VDAB", "cli", first)
+    # The run log says it too, beside the refreshes: the one that left the candidate waiting,
+    # then the decision.
+    runs = read_runs(settings)
+    assert [(run["mode"], run["status"]) for run in runs[-2:]] == [
+        ("incremental", "candidate"),
+        ("release", "approved"),
+    ]
+    assert runs[-2]["decision"]["action"] == "waiting"
+    assert (runs[-1]["decision"]["by"], runs[-1]["decision"]["reason"]) == (
+        "editor", "checked against VDAB"
+    )  # fmt: skip
+    assert "by editor: checked against VDAB" in cli("runs", "--marts-dir", marts)
+    assert cli("status", "--format", "json", "--marts-dir", marts, "--raw-dir",
+               str(settings.raw_dir)).count('"mode": "release"') == 0  # fmt: skip
     assert decisions[0][0] == "released_automatically"
     # The notes list exactly the flagged changes, in each language.
     for lang in ("fr", "nl", "en"):

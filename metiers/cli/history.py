@@ -94,6 +94,10 @@ def runs(
         outcome = run.get("version") or ""
         if run["status"] in ("failed", "rejected"):
             outcome = f"{run.get('failed_task') or '?'}: {run.get('error') or ''}"
+        decision = run.get("decision")
+        if isinstance(decision, dict) and decision.get("by"):
+            outcome += f" (by {decision['by']}"
+            outcome += f": {decision['reason']})" if decision.get("reason") else ")"
         typer.echo(
             f"{run['run_id']:<24} {run['started_at'][:19].replace('T', ' '):<20} "
             f"{seconds:>6.1f}  {run['mode']:<11} {run['status']:<9} {read:>4} "

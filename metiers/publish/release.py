@@ -52,7 +52,7 @@ from metiers.publish.publication import (
     rejected_files,
     stamp,
 )
-from metiers.publish.runs import RunRecord
+from metiers.publish.runs import RunRecord, append_run
 from metiers.validate.intake import Intake
 from metiers.validate.suites import ValidationOutcome
 
@@ -193,8 +193,37 @@ def _save(settings: Settings, candidate: Candidate) -> None:
     _write_json(candidate_dir(settings) / STATE_NAME, asdict(candidate))
 
 
+def decision_note(decision: Decision) -> dict[str, str | None]:
+    """The decision as the run log keeps it."""
+    return {
+        "action": decision.action,
+        "by": decision.decided_by,
+        "reason": decision.reason,
+        "channel": decision.channel,
+        "release_at": decision.release_at.isoformat() if decision.release_at else None,
+    }
+
+
+def log_decision_run(settings: Settings, decision: Decision) -> None:
+    """A decision taken apart from a refresh, in the run log too (mode `release`), so the
+    log says who decided what and when beside the refreshes."""
+    at = decision.decided_at.isoformat()
+    record = RunRecord(
+        run_id=decision.release_id,
+        started_at=at,
+        mode="release",
+        trigger=decision.channel,
+        ended_at=at,
+        status=decision.action,
+        version=decision.version,
+        decision=decision_note(decision),
+    )
+    append_run(record, settings)
+
+
 def append_decision(settings: Settings, decision: Decision) -> None:
-    """One line per decision in MARTS_DIR/releases.jsonl, whole, synced."""
+    """One line per decision in MARTS_DIR/releases.jsonl, whole, synced; a decision taken
+    apart from a refresh also goes into the run log."""
     path = releases_log_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = json.dumps(decision.as_dict(), ensure_ascii=False) + "\n"
@@ -206,6 +235,8 @@ def append_decision(settings: Settings, decision: Decision) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+    if decision.channel != "policy":
+        log_decision_run(settings, decision)
 
 
 def read_decisions(settings: Settings) -> list[dict[str, Any]]:
@@ -443,6 +474,17 @@ def publish(
         _release_file(build_path, settings, decision)
         path, status = settings.published_path, "published"
     if run is not None:
+        run.decision = (
+            {
+                "action": "waiting",
+                "by": None,
+                "reason": None,
+                "channel": "policy",
+                "release_at": None,
+            }
+            if waits
+            else decision_note(decision)
+        )
         run.finish(status, stamped.version)
     return Publication(
         version=stamped.version,

@@ -30,8 +30,10 @@ class RunRecord:
 
     run_id: str
     started_at: str
-    mode: str  # incremental or full
-    trigger: str  # cli, flow, deployment (the schedule served by `metiers schedule`), bench
+    mode: str  # incremental or full; release for the record of a release decision
+    # cli, flow, deployment (the schedule served by `metiers schedule`), bench; for a release
+    # decision: its channel (cli, prefect, embargo)
+    trigger: str
     ended_at: str | None = None
     # published, candidate (waits for a release decision), unchanged, rejected, failed
     status: str = "running"
@@ -44,6 +46,10 @@ class RunRecord:
     # What the run published but must not keep silent: optional sources left out, files that
     # contribute no value ({source, file, code, message}; codes: meta_sources.warning_code).
     warnings: list[dict[str, str]] = field(default_factory=list)
+    # A release decision ({action, by, reason, channel, release_at}): on the refresh that
+    # released its version automatically or left it waiting, and on the record of a decision
+    # taken later (mode "release": `metiers release`, `reject`, `rollback`, a Prefect form).
+    decision: dict[str, str | None] | None = None
     current_stage: str | None = field(default=None, repr=False)
 
     @classmethod
@@ -269,6 +275,9 @@ def runs_table_rows(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "rows_per_source": json.dumps(run.get("rows_per_source", {})),
             "seconds_per_stage": json.dumps(run.get("seconds_per_stage", {})),
             "warnings": json.dumps(run.get("warnings", []), ensure_ascii=False),
+            "decision": json.dumps(run["decision"], ensure_ascii=False)
+            if isinstance(run.get("decision"), dict)
+            else None,
         }
         for run in runs
     ]

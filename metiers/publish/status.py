@@ -41,7 +41,8 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict[str, 
     return {
         "checked_at": now.isoformat(),
         "publication": _publication(settings, now),
-        "last_run": recorded[-1] if recorded else None,
+        # The last refresh: release decisions are in the log too (mode "release").
+        "last_run": next((run for run in reversed(recorded) if run["mode"] != "release"), None),
         # Lines of runs.jsonl that were not a run record (torn, edited, stray bytes).
         "skipped_run_lines": recorded.skipped,
         "sources": sources,
