@@ -142,9 +142,9 @@ def released_then_changed(tmp_path: Path, editors_2025: int) -> Settings:
     return settings
 
 
-def run_until_paused(served, settings: Settings) -> tuple[UUID, str]:
-    """Trigger a run of the deployment on `settings`' folders; wait until it pauses for the
-    decision. Returns the run's id and the decision form's description."""
+def run_until_paused(served, settings: Settings, **parameters: str) -> tuple[UUID, str]:
+    """Trigger a run of the deployment on `settings`' folders (and `parameters`); wait until
+    it pauses for the decision. Returns the run's id and the decision form's description."""
     from prefect.input.run_input import keyset_from_paused_state
 
     server, deployment_id, serving = served
@@ -154,6 +154,7 @@ def run_until_paused(served, settings: Settings) -> tuple[UUID, str]:
             parameters={
                 "raw_dir": str(settings.raw_dir),
                 "marts_dir": str(settings.marts_dir),
+                **parameters,
             },
         )
 
@@ -178,12 +179,14 @@ def run_until_paused(served, settings: Settings) -> tuple[UUID, str]:
     return run.id, json.loads(text) if text.startswith('"') else text
 
 
-def resume_until_final(served, run_id: UUID, run_input: dict):
+def resume_until_final(served, run_id: UUID, run_input: dict | None):
+    """Resume the paused run with `run_input` (None: nobody answers) and wait for its end."""
     from prefect.flow_runs import resume_flow_run
 
     server, _deployment_id, serving = served
     with api(server) as client:
-        resume_flow_run(run_id, run_input=run_input)
+        if run_input is not None:
+            resume_flow_run(run_id, run_input=run_input)
 
         def final():
             state = client.read_flow_run(run_id).state
@@ -285,3 +288,46 @@ def test_a_rejected_candidate_leaves_readers_unchanged(served, tmp_path: Path) -
     assert [row["action"] for row in meta_releases(settings.published_path)] == [
         "released_automatically"
     ]
+
+
+def test_a_candidate_nobody_decides_on_keeps_waiting(served, tmp_path: Path) -> None:
+    """After `[release] approval_timeout_minutes` (1 here) without an answer the run ends
+    Failed; the candidate is neither released nor rejected: it waits for `metiers release`."""
+    from metiers.core.paths import DEFAULT_SOURCES_FILE
+
+    text = DEFAULT_SOURCES_FILE.read_text(encoding="utf-8")
+    assert "approval_timeout_minutes = 1440" in text
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        text.replace("approval_timeout_minutes = 1440", "approval_timeout_minutes = 1"),
+        encoding="utf-8",
+    )
+    # 26 editors in 2025: headcount 20 -> 26 (+30%)
+    settings = released_then_changed(tmp_path, 26)
+    first_version, _ = card(settings.marts_dir)
+    digest = sha256(settings.published_path)
+
+    run_id, _description = run_until_paused(served, settings, sources_file=str(sources))
+    candidate_version, _ = card(settings.marts_dir, "--candidate")
+    state = resume_until_final(served, run_id, None)
+    # Prefect fails a pause that expired, whatever the flow does next; metiers' part is that
+    # the candidate is left exactly as it was, waiting.
+    assert state.is_failed(), f"{state.name}: {state.message}"
+
+    assert_readers_on_the_first_version(settings, first_version, digest)
+    assert settings.candidate_path.is_file()
+    state_file = json.loads((settings.candidate_path.parent / "candidate.json").read_text("utf-8"))
+    assert (state_file["version"], state_file["status"]) == (candidate_version, "waiting")
+    assert [entry["action"] for entry in release_log(settings.marts_dir)] == [
+        "released_automatically"
+    ]
+    # The candidate is still there to decide on, from the command line.
+    result = runner.invoke(
+        app,
+        ["release", "--by", "test", "--version", candidate_version,
+         "--marts-dir", str(settings.marts_dir), "--sources", str(sources)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    version, figures = card(settings.marts_dir)
+    assert (version, figures["headcount"]["value"]) == (candidate_version, 26.0)
+    assert release_log(settings.marts_dir)[-1]["channel"] == "cli"
