@@ -133,8 +133,9 @@ class ReleaseDecision(RunInput):
 def wait_for_decision(settings: Settings, publication: Publication) -> Publication:
     """Pause the run until an operator approves or rejects the candidate in the Prefect UI
     (or through its API), then release or reject it. After `[release]
-    approval_timeout_minutes` without an answer the run ends and the candidate keeps
-    waiting for `metiers release`: never released by default."""
+    approval_timeout_minutes` without an answer the candidate keeps waiting for `metiers
+    release`: never released by default. Prefect ends such a run Failed ("never resumed"),
+    whatever the flow returns: an expired pause cannot end otherwise."""
     logger = get_run_logger()
     summary = release.decision_summary(settings)
     logger.info("candidate %s waits for a decision:\n%s", publication.version, summary)

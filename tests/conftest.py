@@ -10,6 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# The real Prefect server of tests/prefecttools.py, a fixture for every test module.
+from prefecttools import prefect_server  # noqa: F401
+
 from metiers.core.config import Settings, prepare_environment
 from metiers.core.paths import PROJECT_ROOT
 

@@ -4,17 +4,14 @@ triggered run completes and publishes."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
+from prefecttools import RUN_SECONDS, STARTUP_SECONDS, stop, wait_until
 from rawdata import person, write_catalogue, write_register
 from typer.testing import CliRunner
 
@@ -22,30 +19,7 @@ from metiers.cli import app
 from metiers.core.config import Settings
 from metiers.publish.runs import read_runs
 
-# Bounds for a machine 5x slower than an idle one; `wait_until` fails at them, saying what it
-# waited for.
-STARTUP_SECONDS = 180
-RUN_SECONDS = 600
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check, seconds: float, what: str, processes: list[subprocess.Popen]):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        for process in processes:
-            if process.poll() is not None:
-                pytest.fail(f"{what}: {process.args[:4]} exited with {process.returncode}")
-        time.sleep(0.5)
-    pytest.fail(f"{what}: not after {seconds} s")
 
 
 def next_first_of_month_at_six(after: datetime) -> datetime:
@@ -57,48 +31,6 @@ def next_first_of_month_at_six(after: datetime) -> datetime:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         candidate = datetime(year, month, 1, 6, tzinfo=BRUSSELS)
     return candidate
-
-
-@pytest.fixture(scope="module")
-def prefect_server(tmp_path_factory: pytest.TempPathFactory):
-    """`prefect server start` on a free loopback port, with its own home folder."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api,
-        "PREFECT_UI_ENABLED": "false",
-        # Plan scheduled runs within seconds of registration instead of a minute.
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
-        "PREFECT_RUNNER_POLL_FREQUENCY": "2",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    prefect = Path(sys.executable).parent / "prefect"
-    log = (home / "server.log").open("wb")
-    server = subprocess.Popen(
-        [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{api}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(healthy, STARTUP_SECONDS, "prefect server", [server])
-        yield env
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 def test_schedule_needs_a_real_server(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -175,11 +107,7 @@ def test_schedule_registers_the_monthly_deployment_and_runs_it(
             state = wait_until(finished, RUN_SECONDS, "triggered run", [serving])
             assert state.is_completed(), f"{state.name}: {state.message}"
     finally:
-        serving.terminate()
-        try:
-            serving.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            serving.kill()
+        stop(serving)
         log.close()
     run = read_runs(Settings(marts_dir=marts))[-1]
     assert (run["trigger"], run["status"]) == ("deployment", "published")
