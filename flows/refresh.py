@@ -152,6 +152,21 @@ def wait_for_decision(settings: Settings, publication: Publication) -> Publicati
         )
         return publication
     decided_by = answer.decided_by.strip() or "prefect"
+    current = release.read_candidate(settings)
+    if (
+        current is None
+        or current.version != publication.version
+        or current.status not in (release.OPEN)
+    ):
+        # Decided meanwhile (the CLI, another run): that decision stands.
+        state = f"{current.version} is {current.status}" if current else "none"
+        logger.warning(
+            "the %s in Prefect is not applied: candidate %s was decided meanwhile (latest: %s)",
+            answer.decision,
+            publication.version,
+            state,
+        )
+        return publication
     if answer.decision == "reject":
         outcome = release.reject(
             settings,
