@@ -31,6 +31,7 @@ from metiers.cli import app
 from metiers.core.config import Settings
 from metiers.core.errors import UsageError
 from metiers.publish import release as releases
+from metiers.publish.publication import history_path
 from metiers.publish.runs import read_runs
 from metiers.refresh.pipeline import run_refresh
 
@@ -135,6 +136,8 @@ def test_a_candidate_with_flagged_changes_is_invisible_to_readers(
     settings, first, second = waiting
     marts = str(settings.marts_dir)
     assert released_version(settings) == first
+    # The released file's bytes are those it was released with (its history copy, made then).
+    assert sha256(settings.published_path) == sha256(history_path(settings, first))
     # The CLI, the API and the exports read the released version...
     assert "~20 Professionnels actifs" in cli("figures", "monteur", "--marts-dir", marts)
     api = TestClient(create_app(ApiSettings(marts_dir=settings.marts_dir)))
