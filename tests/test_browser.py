@@ -33,6 +33,16 @@ CHROMIUM_FLAGS = [
 ]
 
 
+def screenshot_path(tmp_path: Path, name: str) -> Path:
+    """Where a screenshot is kept for review: the folder METIERS_SCREENSHOTS names (created),
+    or the test's temporary folder."""
+    folder = os.environ.get("METIERS_SCREENSHOTS")
+    if not folder:
+        return tmp_path / name
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return Path(folder) / name
+
+
 def chromium() -> str:
     found = shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -89,7 +99,7 @@ def test_card_renders_in_headless_chromium(
     )
     assert "2025" in headcount_note
 
-    screenshot = tmp_path / f"card-{lang}.png"
+    screenshot = screenshot_path(tmp_path, f"card-{lang}.png")
     shot = run_chromium(
         tmp_path / "profile-shot",
         f"--screenshot={screenshot}",

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from deliverytools import SEED_SLUG
-from test_browser import run_chromium, runner
+from test_browser import run_chromium, runner, screenshot_path
 from test_charts import contrast_ratio, read_bands, reference_bands, salary_svg_of
 
 from metiers.cli import app
@@ -112,7 +112,7 @@ def test_salary_chart_in_chromium_matches_metier_salaries(
             assert words.startswith(display.label("not_published", lang))
             assert re.search(r"\d{3}", words.replace("10", "")) is None, words
 
-    screenshot = tmp_path / f"{slug}-{lang}.png"
+    screenshot = screenshot_path(tmp_path, f"charts-{slug}-{lang}.png")
     shot = run_chromium(
         tmp_path / "profile-shot",
         f"--screenshot={screenshot}",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_browser import run_chromium
+from test_browser import run_chromium, screenshot_path
 from test_site import read_page
 from typer.testing import CliRunner
 
@@ -50,7 +50,7 @@ def test_index_renders_in_headless_chromium(
     assert '<th scope="col" data-column="headcount" aria-sort="descending">' in dump.stdout
     assert dump.stdout.count('<svg class="spark"') > metiers // 2
 
-    screenshot = tmp_path / f"index-{lang}.png"
+    screenshot = screenshot_path(tmp_path, f"index-{lang}.png")
     shot = run_chromium(
         tmp_path / "profile-shot",
         f"--screenshot={screenshot}",

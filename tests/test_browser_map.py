@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from deliverytools import SEED_SLUG
-from test_browser import run_chromium
+from test_browser import run_chromium, screenshot_path
 from typer.testing import CliRunner
 
 from metiers.cli import app
@@ -111,7 +111,7 @@ def test_card_map_renders_in_headless_chromium(
     assert HATCH_LEGEND[lang] in reader.texts
     assert ATTRIBUTION in reader.texts
 
-    screenshot = tmp_path / f"card-map-{lang}.png"
+    screenshot = screenshot_path(tmp_path, f"card-map-{lang}.png")
     shot = run_chromium(
         tmp_path / "profile-shot",
         f"--screenshot={screenshot}",
