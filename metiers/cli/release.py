@@ -132,6 +132,9 @@ def _write_review_page(
         duckdb.connect(str(settings.candidate_path), read_only=True) as after,
     ):
         released = before.execute("SELECT max(version) FROM meta_publication").fetchall()[0][0]
+        titles = dict(
+            after.execute("SELECT slug, title FROM metier_cards WHERE lang = ?", [lang]).fetchall()
+        )
         for slug in slugs:
             cards[slug] = (_page_or_none(page, before, slug, lang), page.render(after, slug, lang))
     document = review_page.render(
@@ -140,6 +143,7 @@ def _write_review_page(
         candidate=version,
         released=released,
         lang=lang,
+        titles=titles,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(document, encoding="utf-8")

@@ -758,6 +758,9 @@ RELEASE_LABELS = {
         "review_before": "Publié ({version})",
         "review_after": "Candidat ({version})",
         "review_none": "Aucun changement signalé : la version peut être publiée telle quelle.",
+        "review_indicator": "Indicateur",
+        "review_reason": "Motif du signalement",
+        "review_cause": "Cause",
     },
     "nl": {
         "revised": "herzien op {date}",
@@ -777,6 +780,9 @@ RELEASE_LABELS = {
         "review_before": "Gepubliceerd ({version})",
         "review_after": "Kandidaat ({version})",
         "review_none": "Geen gemarkeerde wijzigingen: de versie kan zo gepubliceerd worden.",
+        "review_indicator": "Indicator",
+        "review_reason": "Reden van de markering",
+        "review_cause": "Oorzaak",
     },
     "en": {
         "revised": "revised on {date}",
@@ -796,6 +802,9 @@ RELEASE_LABELS = {
         "review_before": "Published ({version})",
         "review_after": "Candidate ({version})",
         "review_none": "No flagged change: the version can be released as it is.",
+        "review_indicator": "Indicator",
+        "review_reason": "Why flagged",
+        "review_cause": "Cause",
     },
 }
 

@@ -7,7 +7,21 @@ already rendered (metiers.present.page), so it reads no file: the command compos
 from __future__ import annotations
 
 from metiers.methodology import display
+from metiers.methodology.figures import FIGURE_OF
 from metiers.present.page import TEMPLATES
+
+
+def _worded(row: dict, lang: str) -> dict:
+    """A change with its figure's label and its cause in words, in `lang`."""
+    figure = FIGURE_OF.get(row["indicator"])
+    label = display.label(figure.card_line, lang) if figure else row["indicator"]
+    if row["indicator"].endswith("_p90"):
+        label += " (P90)"
+    cause = row.get("cause")
+    return row | {
+        "label": label,
+        "cause_words": display.release_label(f"cause_{cause}", lang) if cause else "",
+    }
 
 
 def render(
@@ -16,13 +30,16 @@ def render(
     candidate: str,
     released: str | None,
     lang: str,
+    titles: dict[str, str] | None = None,
 ) -> str:
     """The page: `changes` as from metiers.publish.changes.changes_in_languages, `cards` the
-    released (None when the métier is new) and candidate pages per slug."""
+    released (None when the métier is new) and candidate pages per slug, `titles` the
+    métiers' titles in `lang`."""
     metiers = [
         {
             "slug": slug,
-            "changes": [row for row in changes if row["slug"] == slug],
+            "title": (titles or {}).get(slug, slug),
+            "changes": [_worded(row, lang) for row in changes if row["slug"] == slug],
             "before": before,
             "after": after,
         }
@@ -39,5 +56,9 @@ def render(
         before_label=display.release_label("review_before", lang, version=released or "—"),
         after_label=display.release_label("review_after", lang, version=candidate),
         languages=display.LANGUAGES,
+        headings={
+            name: display.release_label(f"review_{name}", lang)
+            for name in ("indicator", "reason", "cause")
+        },
         metiers=metiers,
     )
