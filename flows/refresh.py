@@ -137,6 +137,10 @@ def wait_for_decision(settings: Settings, publication: Publication) -> Publicati
     release`: never released by default. Prefect ends such a run Failed ("never resumed"),
     whatever the flow returns: an expired pause cannot end otherwise."""
     logger = get_run_logger()
+    waiting = release.read_candidate(settings)
+    if waiting is None or waiting.version != publication.version or waiting.status != "waiting":
+        logger.info("candidate %s needs no pause: it was decided already", publication.version)
+        return publication
     summary = release.decision_summary(settings)
     logger.info("candidate %s waits for a decision:\n%s", publication.version, summary)
     form = ReleaseDecision.with_initial_data(description=summary)

@@ -164,6 +164,12 @@ def test_a_candidate_with_flagged_changes_is_invisible_to_readers(
         cli("changes", "--candidate", "--flagged", "--format", "json", "--marts-dir", marts)
     )
     assert {(row["slug"], row["indicator"]) for row in flagged} == FLAGGED
+    status = json.loads(cli("status", "--format", "json", "--marts-dir", marts, "--raw-dir",
+                            str(settings.raw_dir)))  # fmt: skip
+    assert (status["publication"]["version"], status["candidate"]["version"]) == (first, second)
+    assert (status["candidate"]["status"], status["candidate"]["flagged_changes"]) == (
+        "waiting", len(FLAGGED)
+    )  # fmt: skip
     # The same inputs again: nothing rebuilt, the candidate still waits.
     before = sha256(settings.published_path)
     again = run_refresh(settings)
@@ -373,15 +379,39 @@ def test_policy_always_and_never(tmp_path: Path) -> None:
     assert released_version(loose) == changed.version
 
 
-def test_a_damaged_candidate_state_leaves_the_candidate_waiting(
-    waiting: tuple[Settings, str, str],
+@pytest.mark.parametrize(
+    "state",
+    [
+        '{"version": "x", "status": "relea',  # torn
+        '{"version": 7, "status": "scheduled", "release_at": "soon"}',  # wrong types
+        "[1, 2]",
+        '{"version": "20000101T000000Z-0", "status": "scheduled", "build_key": "", '
+        '"base_version": null, "flagged_changes": 0, "created_at": "2000-01-01T00:00:00+00:00", '
+        '"run_id": "r", "release_at": "2000-01-01T00:00:00+00:00"}',  # about another version
+    ],
+)
+def test_a_damaged_or_foreign_state_never_releases_by_itself(
+    waiting: tuple[Settings, str, str], state: str
 ) -> None:
+    """The state beside the candidate file says nothing usable about it: the candidate waits
+    for a decision, and no embargo, however due, releases it."""
     settings, first, second = waiting
-    state = settings.candidate_path.parent / "candidate.json"
-    state.write_text('{"version": "x", "status": "relea', encoding="utf-8")
+    (settings.candidate_path.parent / "candidate.json").write_text(state, encoding="utf-8")
     candidate = releases.read_candidate(settings)
     assert candidate is not None and (candidate.version, candidate.status) == (second, "waiting")
-    assert releases.release_due(settings) is None and released_version(settings) == first
+    assert releases.release_due(settings, now=datetime(2999, 1, 1, tzinfo=UTC)) is None
+    assert released_version(settings) == first
+
+
+def test_damaged_release_log_lines_are_skipped(waiting: tuple[Settings, str, str]) -> None:
+    settings, first, second = waiting
+    with releases.releases_log_path(settings).open("a", encoding="utf-8") as log:
+        log.write('{"action": "approved", "version": "x", "flagged_changes": "many"}\n')
+        log.write('not json\n[]\n{"action": \n')
+    releases.release(settings, decided_by="editor", version=second)
+    with duckdb.connect(str(settings.published_path), read_only=True) as connection:
+        rows = connection.execute("SELECT action, version FROM meta_releases").fetchall()
+    assert rows == [("released_automatically", first), ("approved", second)]
 
 
 def test_a_rollback_is_a_release_with_its_reason_and_notes(

@@ -116,8 +116,9 @@ def status(
         typer.Option("--fail-on-stale", help="Exit 1 when a source is older than its cadence."),
     ] = False,
 ) -> None:
-    """Freshness: the last publication, the last run, and each source's age against the
-    cadence it declares (sources.toml cadence_days); stale sources are marked."""
+    """Freshness: the last release, the candidate waiting for a decision, the last run, and
+    each source's age against the cadence it declares (sources.toml cadence_days); stale
+    sources are marked."""
     from metiers.publish.status import status_report
 
     report = status_report(Settings(raw_dir=raw_dir, marts_dir=marts_dir, sources_file=sources))
@@ -133,6 +134,13 @@ def status(
             )
         else:
             typer.echo(f"published: nothing yet in {marts_dir}")
+        candidate = report["candidate"]
+        if candidate:
+            when = f", release at {candidate['release_at']}" if candidate["release_at"] else ""
+            typer.echo(
+                f"candidate: version {candidate['version']} {candidate['status']} "
+                f"({candidate['flagged_changes']} flagged change(s){when}): `metiers review`"
+            )
         last = report["last_run"]
         if last:
             failure = f" in {last['failed_task']}: {last['error']}" if last.get("error") else ""

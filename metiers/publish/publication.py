@@ -387,7 +387,9 @@ def history(settings: Settings) -> list[dict]:
     return rows
 
 
-def check_mart_file(path: Path, version: str, named: Path, action: str = "rolled back") -> None:
+def check_mart_file(
+    path: Path, version: str, named: Path, action: str = "rolled back", kind: str = "history file"
+) -> None:
     """Refuse a file that is not a whole, readable mart of `version`: it opens read-only,
     its meta_publication names `version`, it has metier_figures, and every table reads to
     its last row (DuckDB checks each block it reads). `named` is the file to name in the
@@ -406,12 +408,12 @@ def check_mart_file(path: Path, version: str, named: Path, action: str = "rolled
     except duckdb.Error as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UsageError(
-            f"history file {named} is not a readable mart ({reason}); nothing was {action}"
+            f"{kind} {named} is not a readable mart ({reason}); nothing was {action}"
         ) from None
     if found != [version]:
         raise UsageError(
-            f"history file {named} holds version {', '.join(map(str, found)) or 'none'}, "
+            f"{kind} {named} holds version {', '.join(map(str, found)) or 'none'}, "
             f"not {version}; nothing was {action}"
         )
     if "metier_figures" not in tables:
-        raise UsageError(f"history file {named} has no metier_figures table; nothing was {action}")
+        raise UsageError(f"{kind} {named} has no metier_figures table; nothing was {action}")

@@ -160,26 +160,64 @@ def _write_json(path: Path, document: dict) -> None:
         partial.unlink(missing_ok=True)
 
 
-def read_candidate(settings: Settings) -> Candidate | None:
-    """The latest candidate's state; None when there never was one. A damaged state file
-    with a candidate file beside it reads as a candidate waiting for a decision (never as
-    released or approved): the state is rebuilt from the file itself."""
-    path = candidate_dir(settings) / STATE_NAME
+STATUSES = (*OPEN, "released", "rejected", "superseded")
+
+
+def _is_time(value: object) -> bool:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        known = {item.name for item in fields(Candidate)}
-        return Candidate(**{key: value for key, value in document.items() if key in known})
+        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _checked(document: object) -> Candidate:
+    """A Candidate from candidate.json's content, with the types a decision relies on: a
+    document that is not one is a damaged state (ValueError)."""
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    known = {item.name for item in fields(Candidate)}
+    candidate = Candidate(**{key: value for key, value in document.items() if key in known})
+    texts = (candidate.version, candidate.build_key, candidate.created_at, candidate.run_id)
+    if not all(isinstance(text, str) for text in texts) or not candidate.version:
+        raise ValueError("version, build_key, created_at and run_id must be text")
+    if candidate.status not in STATUSES:
+        raise ValueError(f"unknown status {candidate.status!r}")
+    if not isinstance(candidate.flagged_changes, int) or isinstance(
+        candidate.flagged_changes, bool
+    ):
+        raise ValueError("flagged_changes must be a whole number")
+    if candidate.release_at is not None and not _is_time(candidate.release_at):
+        raise ValueError(f"release_at {candidate.release_at!r} is not a time with its zone")
+    if candidate.status == "scheduled" and candidate.release_at is None:
+        raise ValueError("a scheduled candidate needs its release_at")
+    for name in ("base_version", "decided_by", "decided_at", "reason"):
+        if getattr(candidate, name) is not None and not isinstance(getattr(candidate, name), str):
+            raise ValueError(f"{name} must be text")
+    return candidate
+
+
+def read_candidate(settings: Settings) -> Candidate | None:
+    """The latest candidate's state; None when there never was one. A damaged state file, or
+    one about another version than the candidate file beside it (a run stopped between
+    moving the file in and writing its state), reads as that file's candidate waiting for a
+    decision: never as released, approved or scheduled."""
+    path = candidate_dir(settings) / STATE_NAME
+    state = None
+    try:
+        state = _checked(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        document = None
-    except (OSError, ValueError, TypeError) as error:
+        pass
+    except (OSError, ValueError, TypeError, RecursionError) as error:
         log.warning("candidate state %s is unreadable (%s): the candidate waits", path, error)
-    if not candidate_path(settings).is_file():
-        return None
-    version = published_version(candidate_path(settings))
-    if version is None:
+    on_disk = (
+        published_version(candidate_path(settings)) if candidate_path(settings).is_file() else None
+    )
+    if state is not None and (on_disk is None or on_disk == state.version):
+        return state
+    if on_disk is None:
         return None
     return Candidate(
-        version=version,
+        version=on_disk,
         status="waiting",
         build_key="",
         base_version=published_version(settings.published_path),
@@ -239,6 +277,25 @@ def append_decision(settings: Settings, decision: Decision) -> None:
         log_decision_run(settings, decision)
 
 
+def _is_decision(record: object) -> bool:
+    """True for a line with what meta_releases and `metiers releases` read, in their types."""
+    if not isinstance(record, dict):
+        return False
+    texts = ("release_id", "action", "version", "decided_by", "channel")
+    if not all(isinstance(record.get(name), str) and record[name] for name in texts):
+        return False
+    if not _is_time(record.get("decided_at")):
+        return False
+    for name in ("release_at", "released_at"):
+        if record.get(name) is not None and not _is_time(record[name]):
+            return False
+    for name in ("previous_version", "reason"):
+        if record.get(name) is not None and not isinstance(record[name], str):
+            return False
+    flagged = record.get("flagged_changes")
+    return isinstance(flagged, int) and not isinstance(flagged, bool)
+
+
 def read_decisions(settings: Settings) -> list[dict[str, Any]]:
     """The release log, oldest first; a line that is not a decision (a torn write) is
     skipped with a warning."""
@@ -251,11 +308,11 @@ def read_decisions(settings: Settings) -> list[dict[str, Any]]:
             continue
         try:
             record = json.loads(line)
-            if isinstance(record, dict) and {"action", "version"} <= record.keys():
-                decisions.append(record)
-                continue
-        except ValueError:
-            pass
+        except (ValueError, RecursionError):
+            record = None
+        if _is_decision(record):
+            decisions.append(record)
+            continue
         log.warning("%s line %d skipped: not a release decision", path, number)
     return decisions
 
@@ -596,7 +653,9 @@ def _release_candidate(
         raise UsageError(
             f"could not read the candidate {candidate_path(settings)}: {error}"
         ) from error
-    check_mart_file(staged, candidate.version, candidate_path(settings), action="released")
+    check_mart_file(
+        staged, candidate.version, candidate_path(settings), action="released", kind="candidate"
+    )
     decision = _decision(
         "approved",
         candidate.version,

@@ -1,4 +1,5 @@
-"""`metiers status`: what is published, how the last run went, and which sources are stale."""
+"""`metiers status`: what is released, what waits for a release decision, how the last run
+went, and which sources are stale."""
 
 from __future__ import annotations
 
@@ -9,7 +10,22 @@ import duckdb
 
 from metiers.core.config import Settings
 from metiers.ingest.freshness import source_freshness
+from metiers.publish.release import OPEN, read_candidate
 from metiers.publish.runs import read_runs
+
+
+def _candidate(settings: Settings) -> dict[str, Any] | None:
+    """The candidate waiting for a release decision (or scheduled), if any."""
+    candidate = read_candidate(settings)
+    if candidate is None or candidate.status not in OPEN:
+        return None
+    return {
+        "version": candidate.version,
+        "status": candidate.status,
+        "flagged_changes": candidate.flagged_changes,
+        "created_at": candidate.created_at,
+        "release_at": candidate.release_at,
+    }
 
 
 def _publication(settings: Settings, now: datetime) -> dict[str, Any] | None:
@@ -41,6 +57,7 @@ def status_report(settings: Settings, now: datetime | None = None) -> dict[str, 
     return {
         "checked_at": now.isoformat(),
         "publication": _publication(settings, now),
+        "candidate": _candidate(settings),
         # The last refresh: release decisions are in the log too (mode "release").
         "last_run": next((run for run in reversed(recorded) if run["mode"] != "release"), None),
         # Lines of runs.jsonl that were not a run record (torn, edited, stray bytes).
