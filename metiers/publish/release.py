@@ -24,7 +24,7 @@ import logging
 import os
 import secrets
 import shutil
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -427,9 +427,10 @@ def record_revisions(
     return revised.height
 
 
-def _finalise(path: Path, settings: Settings, decision: Decision) -> None:
+def _finalise(path: Path, settings: Settings, decision: Decision) -> Decision:
     """Write into the file about to go live what only its release knows: changes and
-    revisions against the version readers see now, the release notes, the release log."""
+    revisions against the version readers see now, the release notes, the release log.
+    Returns the decision with the flagged changes counted against that version."""
     released_on = decision.decided_at.astimezone(BRUSSELS).date()
     with duckdb.connect(str(path)) as connection:
         threshold = load_change_threshold(settings.sources_file)
@@ -439,11 +440,10 @@ def _finalise(path: Path, settings: Settings, decision: Decision) -> None:
             decision.version, decision.action, decision.reason, decision.decided_at
         )
         release_notes.record(connection, settings.published_path, announcement, threshold)
-        _record_decisions(
-            connection,
-            [*read_decisions(settings), decision.as_dict() | {"flagged_changes": flagged}],
-        )
+        decision = replace(decision, flagged_changes=flagged)
+        _record_decisions(connection, [*read_decisions(settings), decision.as_dict()])
         connection.execute("CHECKPOINT")
+    return decision
 
 
 def _make_writable_copy(source: Path, target: Path) -> None:
@@ -455,7 +455,7 @@ def _make_writable_copy(source: Path, target: Path) -> None:
 def _release_file(path: Path, settings: Settings, decision: Decision) -> None:
     """Finalise `path` (a writable file of its own) and make it the released version."""
     try:
-        _finalise(path, settings, decision)
+        decision = _finalise(path, settings, decision)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -500,8 +500,8 @@ def publish(
     refresh lock)."""
     stamped = stamp(build_path, intake, mart_outcomes, settings, run_id, run, key)
     waits = _needs_decision(settings, stamped.flagged_changes)
-    _supersede(settings)
     if waits:
+        _supersede(settings)
         target = candidate_path(settings)
         target.parent.mkdir(parents=True, exist_ok=True)
         build_path.chmod(HISTORY_MODE)
@@ -529,6 +529,8 @@ def publish(
             flagged=stamped.flagged_changes,
         )
         _release_file(build_path, settings, decision)
+        # Released: a candidate still waiting from an earlier run is out of date now.
+        _supersede(settings)
         path, status = settings.published_path, "published"
     if run is not None:
         run.decision = (
