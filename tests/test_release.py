@@ -379,6 +379,20 @@ def test_policy_always_and_never(tmp_path: Path) -> None:
     assert released_version(loose) == changed.version
 
 
+def test_a_newer_candidate_supersedes_the_waiting_one(waiting: tuple[Settings, str, str]) -> None:
+    settings, first, second = waiting
+    write_raw(settings.raw_dir, 40, 8)  # 20 -> 40 editors now: another flagged candidate
+    third = run_refresh(settings)
+    assert third.status == "candidate" and third.version != second
+    candidate = releases.read_candidate(settings)
+    assert (candidate.version, candidate.status) == (third.version, "waiting")
+    last = releases.read_decisions(settings)[-1]
+    assert (last["action"], last["version"]) == ("superseded", second)
+    assert released_version(settings) == first
+    with pytest.raises(UsageError, match="not " + second):
+        releases.release(settings, decided_by="editor", version=second)
+
+
 @pytest.mark.parametrize(
     "state",
     [
