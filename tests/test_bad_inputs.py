@@ -25,6 +25,7 @@ import pytest
 from rawdata import (
     REGISTER_COLUMNS,
     person,
+    sources_releasing_everything,
     write_catalogue,
     write_facts,
     write_insertion,
@@ -322,9 +323,15 @@ def sha256(path: Path) -> str:
 
 
 def refresh(raw: Path, marts: Path):
+    """A refresh that releases what it builds at once (release policy `never`): these tests
+    are about what a bad file does to the figures; that a left-out source's newly withheld
+    figures wait for a decision under the default policy is tested on its own (below)."""
+    sources = sources_releasing_everything(marts.parent)
     return runner.invoke(
-        app, ["refresh", "--no-prefect", "--raw-dir", str(raw), "--marts-dir", str(marts)]
-    )
+        app,
+        ["refresh", "--no-prefect", "--raw-dir", str(raw), "--marts-dir", str(marts),
+         "--sources", str(sources)],
+    )  # fmt: skip
 
 
 def query(path: Path, sql: str, params: list | None = None) -> list[dict]:
@@ -519,3 +526,34 @@ def test_bom_is_not_a_fault(baseline: Baseline, tmp_path: Path) -> None:
         "monteur": "Monteur",
         "electricien": "Électricien",
     }
+
+
+def test_a_source_left_out_waits_for_a_decision_by_default(
+    baseline: Baseline, tmp_path: Path
+) -> None:
+    """Under the bundled registry's release policy, the figures an optional source left out
+    no longer gives are newly withheld: flagged, so its candidate waits for a decision and
+    readers keep the released figures (here the insertion rate of 70%)."""
+    fault = next(fault for fault in FAULTS if fault.id == "insertion_corrupt_xlsx")
+    shutil.copytree(baseline.raw, tmp_path / "raw", symlinks=True)
+    (tmp_path / "marts").mkdir()
+    published = tmp_path / "marts" / "metiers.duckdb"
+    shutil.copyfile(baseline.published, published)
+    before = sha256(published)
+    fault.make(tmp_path / "raw")
+    marts = ["--marts-dir", str(tmp_path / "marts")]
+    result = runner.invoke(
+        app, ["refresh", "--no-prefect", "--raw-dir", str(tmp_path / "raw"), *marts]
+    )
+    assert result.exit_code == 0, result.output
+    assert "optional source 'insertion' was left out" in result.output
+    assert "waits for a decision" in result.output
+    assert sha256(published) == before
+    (monteur,) = query(
+        published, "SELECT insertion_rate FROM metier_figures WHERE slug = 'monteur'"
+    )
+    assert monteur["insertion_rate"] == pytest.approx(0.7)
+    shown = runner.invoke(app, ["changes", "--candidate", "--flagged", "--format", "json", *marts])
+    assert shown.exit_code == 0, shown.output
+    flagged = {(row["slug"], row["indicator"]): row["reason"] for row in json.loads(shown.stdout)}
+    assert flagged[("monteur", "insertion_rate")] == "newly withheld"

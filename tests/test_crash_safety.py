@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from rawdata import person, write_catalogue, write_register
+from rawdata import person, sources_releasing_everything, write_catalogue, write_register
 
 from metiers.core.faults import PAUSE_AT, PAUSE_FILE, PAUSE_SECONDS, STAGES
 from metiers.core.paths import PUBLISHED_NAME
@@ -48,7 +48,7 @@ connection.close()
 print(json.dumps({{"versions": versions, "figures": count, "slug_hash": str(slug_hash),
                   "fingerprint": fingerprint, "cards": cards}}))
 """
-VERSION_LINE = re.compile(r"\(version (\S+), reference year")
+VERSION_LINE = re.compile(r"^published \S+ \(version (\S+), reference year", re.MULTILINE)
 CATALOGUE = [
     {"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur", "title_en": "Editor",
      "esco_code": "2654.2", "training_years_min": 3, "training_years_max": 3},
@@ -71,10 +71,13 @@ def write_small_raw(raw: Path, monteurs: int = 20) -> Path:
 
 
 def refresh_command(raw: Path, marts: Path) -> list[str]:
-    """A refresh that goes through every stage (--full), even on unchanged inputs."""
+    """A refresh that goes through every stage (--full), even on unchanged inputs, and
+    releases what it builds at once (release policy `never`: these tests are about the swap,
+    not about release decisions)."""
+    sources = sources_releasing_everything(marts.parent)
     return [
         sys.executable, "-m", "metiers", "refresh", "--no-prefect", "--full",
-        "--raw-dir", str(raw), "--marts-dir", str(marts),
+        "--raw-dir", str(raw), "--marts-dir", str(marts), "--sources", str(sources),
     ]  # fmt: skip
 
 
