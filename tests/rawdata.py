@@ -160,3 +160,28 @@ def sources_releasing_everything(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target.write_text(text.replace('approval = "flagged"', 'approval = "never"'), encoding="utf-8")
     return target
+
+
+def editors_and_bakers(
+    raw: Path, editors_2025: int, bakers_2025: int, last_year: int = 2025
+) -> None:
+    """Two métiers, 20 editors (ISCO 2654.5) and 12 bakers (7512.1) a year from 2022, all
+    alike (person()'s defaults); `editors_2025` editors from 2025 on and `bakers_2025`
+    bakers in 2025, up to `last_year` (a later year has 12 bakers)."""
+    write_catalogue(
+        raw,
+        [
+            {"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur",
+             "title_en": "Editor", "esco_code": "2654.5", "training_years_min": 3,
+             "training_years_max": 3},
+            {"slug": "boulanger", "title_fr": "Boulanger", "title_nl": "Bakker",
+             "title_en": "Baker", "esco_code": "7512.1", "training_years_min": 1,
+             "training_years_max": 2},
+        ],
+    )  # fmt: skip
+    for year in range(2022, last_year + 1):
+        editors = editors_2025 if year >= 2025 else 20
+        bakers = bakers_2025 if year == 2025 else 12
+        rows = [person(year, f"M{i}", "2654.5") for i in range(editors)]
+        rows += [person(year, f"B{i}", "7512.1") for i in range(bakers)]
+        write_register(raw, year, rows)

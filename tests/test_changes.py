@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import pytest
-from rawdata import person, write_catalogue, write_register
+from rawdata import editors_and_bakers
 from typer.testing import CliRunner
 
 from metiers.cli import app
@@ -22,26 +21,6 @@ pytestmark = pytest.mark.slow  # refreshes of their own
 runner = CliRunner()
 
 
-def raw_with(raw: Path, editors_2025: int, bakers_2025: int) -> None:
-    write_catalogue(
-        raw,
-        [
-            {"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur",
-             "title_en": "Editor", "esco_code": "2654.5", "training_years_min": 3,
-             "training_years_max": 3},
-            {"slug": "boulanger", "title_fr": "Boulanger", "title_nl": "Bakker",
-             "title_en": "Baker", "esco_code": "7512.1", "training_years_min": 1,
-             "training_years_max": 2},
-        ],
-    )  # fmt: skip
-    for year in range(2022, 2026):
-        editors = editors_2025 if year == 2025 else 20
-        bakers = bakers_2025 if year == 2025 else 12
-        rows = [person(year, f"M{i}", "2654.5") for i in range(editors)]
-        rows += [person(year, f"B{i}", "7512.1") for i in range(bakers)]
-        write_register(raw, year, rows)
-
-
 @pytest.fixture(scope="module")
 def two_publications(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, list[str]]:
     root = tmp_path_factory.mktemp("changes")
@@ -49,7 +28,7 @@ def two_publications(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings
     versions = []
     # first: 20 editors and 12 bakers in 2025; then 30 editors (+50%) and 8 bakers (< 10)
     for editors, bakers in ((20, 12), (30, 8)):
-        raw_with(settings.raw_dir, editors, bakers)
+        editors_and_bakers(settings.raw_dir, editors, bakers)
         publication = run_refresh(settings)
         if publication.status == "candidate":  # flagged changes: approved here
             release(settings, decided_by="test", version=publication.version)

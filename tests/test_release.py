@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
-from rawdata import person, write_catalogue, write_register
+from rawdata import editors_and_bakers
 from typer.testing import CliRunner
 
 from metiers.api import ApiSettings, create_app
@@ -61,26 +61,6 @@ MONTHS = {
 REVISED_WORDS = {"fr": "révisé le", "nl": "herzien op", "en": "revised on"}
 
 
-def write_raw(raw: Path, editors_2025: int, bakers_2025: int, last_year: int = 2025) -> None:
-    write_catalogue(
-        raw,
-        [
-            {"slug": "monteur", "title_fr": "Monteur", "title_nl": "Monteur",
-             "title_en": "Editor", "esco_code": "2654.5", "training_years_min": 3,
-             "training_years_max": 3},
-            {"slug": "boulanger", "title_fr": "Boulanger", "title_nl": "Bakker",
-             "title_en": "Baker", "esco_code": "7512.1", "training_years_min": 1,
-             "training_years_max": 2},
-        ],
-    )  # fmt: skip
-    for year in range(2022, last_year + 1):
-        editors = editors_2025 if year >= 2025 else 20
-        bakers = bakers_2025 if year == 2025 else 12
-        rows = [person(year, f"M{i}", "2654.5") for i in range(editors)]
-        rows += [person(year, f"B{i}", "7512.1") for i in range(bakers)]
-        write_register(raw, year, rows)
-
-
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -104,10 +84,10 @@ def long_date(day, lang: str) -> str:
 def waiting(tmp_path: Path) -> tuple[Settings, str, str]:
     """Version 1 released, version 2 (the flagged changes above) waiting as the candidate."""
     settings = Settings(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
-    write_raw(settings.raw_dir, 20, 12)
+    editors_and_bakers(settings.raw_dir, 20, 12)
     first = run_refresh(settings)
     assert first.status == "published"  # the first release of an empty history: no approval
-    write_raw(settings.raw_dir, 30, 8)
+    editors_and_bakers(settings.raw_dir, 30, 8)
     second = run_refresh(settings)
     assert (second.status, second.needs_decision) == ("candidate", True)
     assert second.flagged_changes == len(FLAGGED)
@@ -116,7 +96,7 @@ def waiting(tmp_path: Path) -> tuple[Settings, str, str]:
 
 def test_first_release_is_automatic_and_logged(tmp_path: Path) -> None:
     settings = Settings(raw_dir=tmp_path / "raw", marts_dir=tmp_path / "marts")
-    write_raw(settings.raw_dir, 20, 12)
+    editors_and_bakers(settings.raw_dir, 20, 12)
     publication = run_refresh(settings)
     assert publication.status == "published"
     assert released_version(settings) == publication.version
@@ -292,7 +272,7 @@ def test_release_shows_the_candidate_with_notes_and_revision_markers(
         "figures", "monteur", "--marts-dir", marts
     )
     # The next reference period ends the marker.
-    write_raw(settings.raw_dir, 30, 8, last_year=2026)
+    editors_and_bakers(settings.raw_dir, 30, 8, last_year=2026)
     newer = run_refresh(settings)
     assert newer.status == "candidate"  # the period of every figure changed: flagged
     releases.release(settings, decided_by="editor", version=newer.version)
@@ -366,14 +346,14 @@ def test_policy_always_and_never(tmp_path: Path) -> None:
     always.write_text(text.replace('approval = "flagged"', 'approval = "always"'), "utf-8")
     never.write_text(text.replace('approval = "flagged"', 'approval = "never"'), "utf-8")
     raw = tmp_path / "raw"
-    write_raw(raw, 20, 12)
+    editors_and_bakers(raw, 20, 12)
     strict = Settings(raw_dir=raw, marts_dir=tmp_path / "strict", sources_file=always)
     assert run_refresh(strict).status == "published"  # the first release never waits
     rebuilt = run_refresh(strict, full=True)  # no change at all, and still it waits
     assert (rebuilt.status, rebuilt.flagged_changes) == ("candidate", 0)
     loose = Settings(raw_dir=raw, marts_dir=tmp_path / "loose", sources_file=never)
     run_refresh(loose)
-    write_raw(raw, 30, 8)
+    editors_and_bakers(raw, 30, 8)
     changed = run_refresh(loose)
     assert (changed.status, changed.flagged_changes) == ("published", len(FLAGGED))
     assert released_version(loose) == changed.version
@@ -381,7 +361,7 @@ def test_policy_always_and_never(tmp_path: Path) -> None:
 
 def test_a_newer_candidate_supersedes_the_waiting_one(waiting: tuple[Settings, str, str]) -> None:
     settings, first, second = waiting
-    write_raw(settings.raw_dir, 40, 8)  # 20 -> 40 editors now: another flagged candidate
+    editors_and_bakers(settings.raw_dir, 40, 8)  # 20 -> 40 editors now: another flagged candidate
     third = run_refresh(settings)
     assert third.status == "candidate" and third.version != second
     candidate = releases.read_candidate(settings)

@@ -52,7 +52,7 @@ from metiers.publish.publication import (
     rejected_files,
     stamp,
 )
-from metiers.publish.runs import RunRecord, append_run
+from metiers.publish.runs import RunRecord, append_run, is_time
 from metiers.validate.intake import Intake
 from metiers.validate.suites import ValidationOutcome
 
@@ -163,13 +163,6 @@ def _write_json(path: Path, document: dict) -> None:
 STATUSES = (*OPEN, "released", "rejected", "superseded")
 
 
-def _is_time(value: object) -> bool:
-    try:
-        return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
 def _checked(document: object) -> Candidate:
     """A Candidate from candidate.json's content, with the types a decision relies on: a
     document that is not one is a damaged state (ValueError)."""
@@ -186,7 +179,7 @@ def _checked(document: object) -> Candidate:
         candidate.flagged_changes, bool
     ):
         raise ValueError("flagged_changes must be a whole number")
-    if candidate.release_at is not None and not _is_time(candidate.release_at):
+    if candidate.release_at is not None and not is_time(candidate.release_at):
         raise ValueError(f"release_at {candidate.release_at!r} is not a time with its zone")
     if candidate.status == "scheduled" and candidate.release_at is None:
         raise ValueError("a scheduled candidate needs its release_at")
@@ -206,7 +199,7 @@ def read_candidate(settings: Settings) -> Candidate | None:
     try:
         state = _checked(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        pass
+        state = None  # no candidate yet, or one whose state was never written
     except (OSError, ValueError, TypeError, RecursionError) as error:
         log.warning("candidate state %s is unreadable (%s): the candidate waits", path, error)
     on_disk = (
@@ -284,10 +277,10 @@ def _is_decision(record: object) -> bool:
     texts = ("release_id", "action", "version", "decided_by", "channel")
     if not all(isinstance(record.get(name), str) and record[name] for name in texts):
         return False
-    if not _is_time(record.get("decided_at")):
+    if not is_time(record.get("decided_at")):
         return False
     for name in ("release_at", "released_at"):
-        if record.get(name) is not None and not _is_time(record[name]):
+        if record.get(name) is not None and not is_time(record[name]):
             return False
     for name in ("previous_version", "reason"):
         if record.get(name) is not None and not isinstance(record[name], str):

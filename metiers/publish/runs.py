@@ -168,7 +168,7 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-def _is_time(value: Any) -> bool:
+def is_time(value: Any) -> bool:
     """An ISO timestamp with its zone, as `RunRecord` writes them."""
     try:
         return isinstance(value, str) and datetime.fromisoformat(value).tzinfo is not None
@@ -187,13 +187,13 @@ def is_run_record(record: Any) -> bool:
         return False
     if not all(_is_text(record.get(name)) for name in REQUIRED_FIELDS):
         return False
-    if not _is_time(record["started_at"]):
+    if not is_time(record["started_at"]):
         return False
     if any(
         record.get(name) is not None and not isinstance(record[name], str) for name in OPTIONAL_TEXT
     ):
         return False
-    if record.get("ended_at") is not None and not _is_time(record["ended_at"]):
+    if record.get("ended_at") is not None and not is_time(record["ended_at"]):
         return False
     inputs = record.get("inputs", [])
     if not isinstance(inputs, list) or not all(
